@@ -11,16 +11,16 @@
 namespace kpp::protocol {
 
 enum class errc : std::uint8_t {
-  truncated,         // fewer bytes remain than the field needs
-  negative_length,   // a length or count below -1 (or -1 where null is not allowed)
-  bad_length,        // a length or count larger than the bytes that remain
-  varint_overflow,   // a varint longer than its type allows
-  trailing_bytes,    // bytes left after the last field
-  unknown_api_key,   // an API key the table does not know
-  unknown_version,   // a version outside what the table (or a codec) knows
-  bad_tag_order,     // tagged fields not strictly ascending
-  invalid_value,     // a value the spec does not allow (e.g. a port outside 0..65535)
-  unmapped_node,     // the address mapper refused a node: fail closed, never leak it
+  truncated,        // fewer bytes remain than the field needs
+  negative_length,  // a length or count below -1 (or -1 where null is not allowed)
+  bad_length,       // a length or count larger than the bytes that remain
+  varint_overflow,  // a varint longer than its type allows
+  trailing_bytes,   // bytes left after the last field
+  unknown_api_key,  // an API key the table does not know
+  unknown_version,  // a version outside what the table (or a codec) knows
+  bad_tag_order,    // tagged fields not strictly ascending
+  invalid_value,    // a value the spec does not allow (e.g. a port outside 0..65535)
+  unmapped_node,    // the address mapper refused a node: fail closed, never leak it
 };
 
 [[nodiscard]] std::string_view to_string(errc code) noexcept;
@@ -43,8 +43,8 @@ struct ok_t {
 template <class T>
 class [[nodiscard]] result {
  public:
-  result(T value) : v_(std::move(value)) {}     // NOLINT(google-explicit-constructor)
-  result(error err) : v_(std::move(err)) {}     // NOLINT(google-explicit-constructor)
+  result(T value) : v_(std::move(value)) {}            // NOLINT(google-explicit-constructor)
+  result(protocol::error err) : v_(std::move(err)) {}  // NOLINT(google-explicit-constructor)
   [[nodiscard]] bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
   T& value() & { return std::get<0>(v_); }

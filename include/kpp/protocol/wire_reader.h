@@ -31,6 +31,8 @@ class wire_reader {
 
   // Records the first failure only. Returns false so callers can `return r.fail(...)`.
   bool fail(errc code, std::string_view field) noexcept;
+  // As fail(), but at an earlier offset: where the field that turned out bad started.
+  bool fail_at(errc code, std::size_t at, std::string_view field) noexcept;
   // True when n bytes remain; otherwise fails with `truncated`.
   bool enough(std::size_t n, std::string_view field) noexcept;
   // Fails with trailing_bytes unless everything was consumed.
@@ -44,9 +46,9 @@ class wire_reader {
   std::int64_t i64(std::string_view field) noexcept;
   double f64(std::string_view field) noexcept;
   bool boolean(std::string_view field) noexcept;
-  std::uint32_t uvarint(std::string_view field) noexcept;   // at most 5 bytes
-  std::int32_t varint(std::string_view field) noexcept;     // zig-zag, at most 5 bytes
-  std::int64_t varlong(std::string_view field) noexcept;    // zig-zag, at most 10 bytes
+  std::uint32_t uvarint(std::string_view field) noexcept;  // at most 5 bytes
+  std::int32_t varint(std::string_view field) noexcept;    // zig-zag, at most 5 bytes
+  std::int64_t varlong(std::string_view field) noexcept;   // zig-zag, at most 10 bytes
   uuid read_uuid(std::string_view field) noexcept;
 
   // Strings: classic = int16 length; compact = uvarint length+1. `flexible` picks the form.
@@ -60,13 +62,19 @@ class wire_reader {
   // (only accepted when `nullable`). A count whose elements cannot fit in the remaining
   // bytes (count * min_element_size > remaining()) fails with bad_length.
   std::optional<std::uint32_t> array_length(bool flexible, std::size_t min_element_size,
-                                            std::string_view field,
-                                            bool nullable = false) noexcept;
+                                            std::string_view field, bool nullable = false) noexcept;
 
   bytes_view raw(std::size_t n, std::string_view field) noexcept;  // a view, no copy
   bool skip(std::size_t n, std::string_view field) noexcept;
 
  private:
+  // A length prefix (classic int16/int32 or compact uvarint N+1): -1 for null, the length
+  // otherwise; on failure (below -1) returns -2 with the error recorded.
+  std::int64_t length_prefix(bool flexible, bool wide, std::string_view field) noexcept;
+  // The `len` bytes after a length prefix that started at `start`.
+  bytes_view body(std::int64_t len, std::size_t start, std::string_view field) noexcept;
+  std::uint64_t be(std::size_t n, std::string_view field) noexcept;
+
   bytes_view buf_;
   std::size_t pos_ = 0;
   bool failed_ = false;
