@@ -1,0 +1,288 @@
+// The process-wide metrics registry. The hot path only touches relaxed atomics through
+// references it obtained once (at listener open or connection accept); registration and
+// rendering take a mutex, which the data path never does per request or per byte.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace kpp::admin {
+
+// Why a session hit a protocol error. To add a cause, add one line here: the label value is
+// the identifier, and every cause is always rendered (0 until it happens), so dashboards can
+// rate() it without waiting for the first occurrence.
+#define KPP_PROTOCOL_ERROR_CAUSES(X) \
+  X(frame_too_large)                 \
+  X(malformed_header)                \
+  X(unknown_api_key)                 \
+  X(forbidden_api_key)               \
+  X(correlation_mismatch)            \
+  X(rewrite_failed)                  \
+  X(unmapped_node)                   \
+  X(truncated_frame)                 \
+  X(tls_on_plaintext_listener)       \
+  X(http_on_kafka_port)              \
+  X(tls_from_upstream)               \
+  X(proxy_protocol_invalid)          \
+  X(proxy_protocol_untrusted_source) \
+  X(idle_timeout)                    \
+  X(sasl_mechanism_unsupported)      \
+  X(in_flight_overflow)
+
+// Why a session ended. Same rules as above.
+#define KPP_CLOSE_REASONS(X) \
+  X(client_closed)           \
+  X(upstream_closed)         \
+  X(client_io_error)         \
+  X(upstream_io_error)       \
+  X(upstream_dial_failed)    \
+  X(protocol_error)          \
+  X(idle_timeout)            \
+  X(shutdown)
+
+#define KPP_ENUM_ITEM(name) name,
+enum class protocol_error_cause : std::uint8_t { KPP_PROTOCOL_ERROR_CAUSES(KPP_ENUM_ITEM) };
+enum class close_reason : std::uint8_t { KPP_CLOSE_REASONS(KPP_ENUM_ITEM) };
+#undef KPP_ENUM_ITEM
+
+#define KPP_ENUM_COUNT(name) +1
+inline constexpr std::size_t protocol_error_cause_count =
+    0 KPP_PROTOCOL_ERROR_CAUSES(KPP_ENUM_COUNT);
+inline constexpr std::size_t close_reason_count = 0 KPP_CLOSE_REASONS(KPP_ENUM_COUNT);
+#undef KPP_ENUM_COUNT
+
+[[nodiscard]] std::string_view to_string(protocol_error_cause c) noexcept;
+[[nodiscard]] std::string_view to_string(close_reason r) noexcept;
+
+// A monotonically increasing count. Relaxed ordering: a scrape needs no ordering with other
+// memory, only an eventually visible total.
+class counter {
+ public:
+  void add(std::uint64_t n = 1) noexcept { v_.fetch_add(n, std::memory_order_relaxed); }
+  [[nodiscard]] std::uint64_t value() const noexcept { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> v_{0};
+};
+
+class gauge {
+ public:
+  void inc() noexcept { v_.fetch_add(1, std::memory_order_relaxed); }
+  void dec() noexcept { v_.fetch_sub(1, std::memory_order_relaxed); }
+  void set(std::int64_t v) noexcept { v_.store(v, std::memory_order_relaxed); }
+  [[nodiscard]] std::int64_t value() const noexcept { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::int64_t> v_{0};
+};
+
+// Open connections (gauge) and connections ever accepted (counter), always moved together.
+class connection_counts {
+ public:
+  void opened() noexcept {
+    open_.inc();
+    total_.add();
+  }
+  void closed() noexcept { open_.dec(); }
+  [[nodiscard]] std::int64_t open() const noexcept { return open_.value(); }
+  [[nodiscard]] std::uint64_t total() const noexcept { return total_.value(); }
+
+ private:
+  gauge open_;
+  counter total_;
+};
+
+enum class listener_kind : std::uint8_t { broker, bootstrap };
+[[nodiscard]] std::string_view to_string(listener_kind k) noexcept;
+
+// Label set {listener, port, node_id}; node_id is empty for bootstrap listeners.
+struct listener_labels {
+  listener_kind kind = listener_kind::broker;
+  std::uint16_t port = 0;
+  std::optional<std::int32_t> node_id;
+  friend auto operator<=>(const listener_labels&, const listener_labels&) = default;
+};
+
+// Held by a listener and each of its sessions (shared_ptr), updated without locks.
+class listener_metrics {
+ public:
+  explicit listener_metrics(listener_labels labels) : labels_(labels) {}
+  [[nodiscard]] const listener_labels& labels() const noexcept { return labels_; }
+
+  connection_counts connections;
+  counter bytes_client_to_upstream;
+  counter bytes_upstream_to_client;
+
+ private:
+  listener_labels labels_;
+};
+
+// Connections by PSC connection id (PROXY protocol v2 TLV, GCP Private Service Connect).
+class psc_connection_metrics {
+ public:
+  explicit psc_connection_metrics(std::string id) : id_(std::move(id)) {}
+  [[nodiscard]] const std::string& id() const noexcept { return id_; }
+
+  connection_counts connections;
+
+ private:
+  std::string id_;
+};
+
+// RAII: counts a connection open for as long as the guard lives. Keeps the metrics object
+// alive, so a session may outlive the listener that accepted it.
+class connection_guard {
+ public:
+  connection_guard() = default;
+  template <class Metrics>  // listener_metrics or psc_connection_metrics
+  explicit connection_guard(std::shared_ptr<Metrics> owner)
+      : counts_(owner, owner ? &owner->connections : nullptr) {
+    if (counts_) counts_->opened();
+  }
+  connection_guard(connection_guard&&) noexcept = default;
+  connection_guard& operator=(connection_guard&& other) noexcept {
+    if (this != &other) {
+      release();
+      counts_ = std::move(other.counts_);
+    }
+    return *this;
+  }
+  connection_guard(const connection_guard&) = delete;
+  connection_guard& operator=(const connection_guard&) = delete;
+  ~connection_guard() { release(); }
+
+ private:
+  void release() noexcept {
+    if (counts_) counts_->closed();
+    counts_.reset();
+  }
+  std::shared_ptr<connection_counts> counts_;  // aliases the owning metrics object
+};
+
+// Ordered (name, value) label pairs for info metrics.
+using label_set = std::vector<std::pair<std::string, std::string>>;
+
+// API keys 0..127 get their own series; anything else (a future or garbage key) lands in
+// the "other" bucket, so a hostile client cannot grow the registry.
+inline constexpr std::size_t api_key_slots = 128;
+
+class registry {
+ public:
+  // At most this many distinct PSC connection ids get their own series; later ids share
+  // psc_connection_id="_overflow" so the label's cardinality stays bounded.
+  static constexpr std::size_t max_psc_connection_ids = 1024;
+
+  registry();
+  registry(const registry&) = delete;
+  registry& operator=(const registry&) = delete;
+
+  // Registration (may lock). The same labels return the same object, so counters survive
+  // a listener being closed and reopened (e.g. on reload).
+  [[nodiscard]] std::shared_ptr<listener_metrics> listener(const listener_labels& labels);
+  [[nodiscard]] std::shared_ptr<psc_connection_metrics> psc_connection(std::string_view id);
+
+  // Hot path: lock-free, allocation-free.
+  void count_request(std::int16_t api_key) noexcept { requests_[slot(api_key)].add(); }
+  void count_rewrite(std::int16_t api_key) noexcept { rewrites_[slot(api_key)].add(); }
+  void count_rewrite_failure(std::int16_t api_key) noexcept {
+    rewrite_failures_[slot(api_key)].add();
+  }
+  void count_dial_error() noexcept { dial_errors_.add(); }
+  void count_protocol_error(protocol_error_cause c) noexcept {
+    protocol_errors_[static_cast<std::size_t>(c)].add();
+  }
+  void count_session_closed(close_reason r) noexcept {
+    sessions_closed_[static_cast<std::size_t>(r)].add();
+  }
+
+  // Discovery.
+  void discovery_succeeded(std::chrono::system_clock::time_point wall,
+                           std::chrono::steady_clock::time_point mono) noexcept;
+  void discovery_succeeded() noexcept {
+    discovery_succeeded(std::chrono::system_clock::now(), std::chrono::steady_clock::now());
+  }
+  void count_discovery_failure() noexcept { discovery_failures_.add(); }
+  void set_broker_count(std::size_t n) noexcept { brokers_.set(static_cast<std::int64_t>(n)); }
+  void count_port_map_change() noexcept { port_map_changes_.add(); }
+  void count_port_collision() noexcept { port_collisions_.add(); }
+  void count_broker_out_of_port_range() noexcept { brokers_out_of_range_.add(); }
+
+  // Info and state.
+  void set_keepalive_info(label_set labels);
+  void set_build_info(label_set labels);  // default: {version=KPP_VERSION}
+  void set_ready(bool ready) noexcept { ready_.set(ready ? 1 : 0); }
+
+  // Prometheus text exposition format 0.0.4, appended to `out`. Per-API series appear only
+  // once non-zero; every other family is always present.
+  void render_prometheus(std::string& out) const;
+  void render_prometheus(std::string& out, std::chrono::steady_clock::time_point now) const;
+
+  // Readers, for tests and for /ready decisions.
+  [[nodiscard]] std::uint64_t requests(std::int16_t api_key) const noexcept {
+    return requests_[slot(api_key)].value();
+  }
+  [[nodiscard]] std::uint64_t rewrites(std::int16_t api_key) const noexcept {
+    return rewrites_[slot(api_key)].value();
+  }
+  [[nodiscard]] std::uint64_t rewrite_failures(std::int16_t api_key) const noexcept {
+    return rewrite_failures_[slot(api_key)].value();
+  }
+  [[nodiscard]] std::uint64_t dial_errors() const noexcept { return dial_errors_.value(); }
+  [[nodiscard]] std::uint64_t protocol_errors(protocol_error_cause c) const noexcept {
+    return protocol_errors_[static_cast<std::size_t>(c)].value();
+  }
+  [[nodiscard]] std::uint64_t sessions_closed(close_reason r) const noexcept {
+    return sessions_closed_[static_cast<std::size_t>(r)].value();
+  }
+  // Empty until the first successful discovery.
+  [[nodiscard]] std::optional<std::chrono::steady_clock::duration> discovery_age(
+      std::chrono::steady_clock::time_point now) const noexcept;
+
+ private:
+  static constexpr std::size_t other_slot = api_key_slots;
+  static std::size_t slot(std::int16_t api_key) noexcept {
+    return api_key >= 0 && static_cast<std::size_t>(api_key) < api_key_slots
+               ? static_cast<std::size_t>(api_key)
+               : other_slot;
+  }
+  using per_api = std::array<counter, api_key_slots + 1>;
+
+  per_api requests_;
+  per_api rewrites_;
+  per_api rewrite_failures_;
+  counter dial_errors_;
+  std::array<counter, protocol_error_cause_count> protocol_errors_;
+  std::array<counter, close_reason_count> sessions_closed_;
+
+  // Nanoseconds since each clock's epoch; 0 (steady) means "never succeeded".
+  std::atomic<std::int64_t> discovery_last_success_unix_ns_{0};
+  std::atomic<std::int64_t> discovery_last_success_steady_ns_{0};
+  std::atomic<bool> discovery_ever_succeeded_{false};
+  counter discovery_failures_;
+  gauge brokers_;
+  counter port_map_changes_;
+  counter port_collisions_;
+  counter brokers_out_of_range_;
+  gauge ready_;
+
+  mutable std::mutex mu_;  // guards the maps and info labels below
+  std::map<listener_labels, std::shared_ptr<listener_metrics>> listeners_;
+  std::map<std::string, std::shared_ptr<psc_connection_metrics>, std::less<>> psc_connections_;
+  label_set keepalive_info_;
+  label_set build_info_;
+};
+
+// The one registry the daemon uses; tests construct their own.
+[[nodiscard]] registry& global_registry();
+
+}  // namespace kpp::admin
