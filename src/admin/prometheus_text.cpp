@@ -3,6 +3,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <system_error>
 
 namespace kpp::admin::prom {
 
@@ -108,10 +109,13 @@ void append_sample(std::string& out, std::string_view name, std::span<const labe
   } else if (std::isinf(value)) {
     out += value > 0 ? "+Inf" : "-Inf";
   } else {
+    // Fixed notation reads better for timestamps and ages ("1700000000.25", not
+    // "1.70000000025e+09"); values too long for it fall back to the shortest general form,
+    // which always fits in 32 chars.
     std::array<char, 32> buf{};
-    auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), value);
-    (void)ec;  // shortest round-trip form of a double fits in 32 chars
-    out.append(buf.data(), end);
+    auto r = std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::fixed);
+    if (r.ec != std::errc{}) r = std::to_chars(buf.data(), buf.data() + buf.size(), value);
+    out.append(buf.data(), r.ptr);
   }
   out += '\n';
 }
