@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -20,6 +21,14 @@ class byte_builder {
   byte_builder& i32(std::int32_t v) { return be(static_cast<std::uint32_t>(v), 4); }
   byte_builder& i64(std::int64_t v) { return be(static_cast<std::uint64_t>(v), 8); }
   byte_builder& boolean(bool v) { return i8(v ? 1 : 0); }
+  byte_builder& u16(std::uint16_t v) { return be(v, 2); }
+  // UUID: 16 copies of `fill`, enough to tell topics apart in a vector.
+  byte_builder& uuid(std::uint8_t fill) { return repeat(16, fill); }
+  // `n` copies of `b` (record payloads a rewriter must skip unread).
+  byte_builder& repeat(std::size_t n, std::uint8_t b) {
+    out_.insert(out_.end(), n, static_cast<std::byte>(b));
+    return *this;
+  }
 
   // Unsigned LEB128 varint, as KIP-482 compact lengths and tagged-field headers use.
   byte_builder& uvarint(std::uint32_t v) {
@@ -60,6 +69,13 @@ class byte_builder {
   // ARRAY: int32 count; COMPACT_ARRAY: uvarint count+1.
   byte_builder& array(std::int32_t n) { return i32(n); }
   byte_builder& carray(std::uint32_t n) { return uvarint(n + 1); }
+  byte_builder& null_carray() { return uvarint(0); }
+
+  // COMPACT_BYTES / COMPACT_RECORDS: uvarint length+1 + bytes; null: uvarint 0.
+  byte_builder& cbytes(const std::vector<std::byte>& b) {
+    uvarint(static_cast<std::uint32_t>(b.size() + 1));
+    return append(b);
+  }
 
   // An empty tagged-field section (count 0), and a single (tag, size, data) entry.
   byte_builder& no_tags() { return uvarint(0); }
@@ -68,8 +84,14 @@ class byte_builder {
     uvarint(static_cast<std::uint32_t>(data.size()));
     return raw(data);
   }
+  byte_builder& tag(std::uint32_t tag, const std::vector<std::byte>& data) {
+    uvarint(tag);
+    uvarint(static_cast<std::uint32_t>(data.size()));
+    return append(data);
+  }
 
   [[nodiscard]] std::size_t size() const { return out_.size(); }
+  [[nodiscard]] std::span<const std::byte> view() const { return out_; }
   [[nodiscard]] const std::vector<std::byte>& bytes() const& { return out_; }
   [[nodiscard]] std::vector<std::byte> bytes() && { return std::move(out_); }
   operator const std::vector<std::byte>&() const& { return out_; }  // NOLINT
