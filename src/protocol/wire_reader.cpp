@@ -18,6 +18,8 @@ bool wire_reader::fail_at(errc code, std::size_t at, std::string_view field) noe
   if (!failed_) {
     failed_ = true;
     err_ = error{code, at, field};
+    // Nothing of a failed field counts as consumed: offset() then agrees with err().offset.
+    if (at <= buf_.size()) pos_ = at;
   }
   return false;
 }

@@ -31,7 +31,8 @@ class wire_reader {
 
   // Records the first failure only. Returns false so callers can `return r.fail(...)`.
   bool fail(errc code, std::string_view field) noexcept;
-  // As fail(), but at an earlier offset: where the field that turned out bad started.
+  // As fail(), but at an earlier offset: where the field that turned out bad started. The
+  // position moves back there, so after any failure offset() == err().offset.
   bool fail_at(errc code, std::size_t at, std::string_view field) noexcept;
   // True when n bytes remain; otherwise fails with `truncated`.
   bool enough(std::size_t n, std::string_view field) noexcept;
