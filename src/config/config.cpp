@@ -1,0 +1,207 @@
+#include "kpp/config/config.h"
+
+#include <arpa/inet.h>
+
+#include <charconv>
+#include <cstring>
+#include <sstream>
+
+namespace kpp::config {
+
+std::string_view to_string(port_policy p) noexcept {
+  switch (p) {
+    case port_policy::node_id:
+      return "node-id";
+    case port_policy::sequential:
+      return "sequential";
+    case port_policy::static_only:
+      return "static";
+  }
+  return "?";
+}
+
+std::string_view to_string(log_level l) noexcept {
+  switch (l) {
+    case log_level::trace:
+      return "trace";
+    case log_level::debug:
+      return "debug";
+    case log_level::info:
+      return "info";
+    case log_level::warn:
+      return "warn";
+    case log_level::error:
+      return "error";
+    case log_level::critical:
+      return "critical";
+    case log_level::off:
+      return "off";
+  }
+  return "?";
+}
+
+std::string_view to_string(log_format f) noexcept {
+  return f == log_format::json ? "json" : "text";
+}
+
+std::optional<port_policy> parse_port_policy(std::string_view text) noexcept {
+  if (text == "node-id") return port_policy::node_id;
+  if (text == "sequential") return port_policy::sequential;
+  if (text == "static") return port_policy::static_only;
+  return std::nullopt;
+}
+
+std::optional<log_level> parse_log_level(std::string_view text) noexcept {
+  for (auto l : {log_level::trace, log_level::debug, log_level::info, log_level::warn,
+                 log_level::error, log_level::critical, log_level::off})
+    if (text == to_string(l)) return l;
+  return std::nullopt;
+}
+
+std::optional<log_format> parse_log_format(std::string_view text) noexcept {
+  if (text == "text") return log_format::text;
+  if (text == "json") return log_format::json;
+  return std::nullopt;
+}
+
+std::optional<cidr> parse_cidr(std::string_view text) {
+  cidr out;
+  std::string_view addr = text;
+  std::optional<unsigned> prefix;
+  if (auto slash = text.find('/'); slash != std::string_view::npos) {
+    addr = text.substr(0, slash);
+    auto digits = text.substr(slash + 1);
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size())
+      return std::nullopt;
+    prefix = value;
+  }
+  const std::string addr_text(addr);
+  if (inet_pton(AF_INET, addr_text.c_str(), out.address.data()) == 1) {
+    out.ipv6 = false;
+  } else if (inet_pton(AF_INET6, addr_text.c_str(), out.address.data()) == 1) {
+    out.ipv6 = true;
+  } else {
+    return std::nullopt;
+  }
+  const unsigned max = out.ipv6 ? 128 : 32;
+  if (prefix && *prefix > max) return std::nullopt;
+  out.prefix_length = static_cast<std::uint8_t>(prefix.value_or(max));
+  // Host bits set ("10.1.2.3/8") are almost always a typo for a narrower block: refuse.
+  for (unsigned bit = out.prefix_length; bit < max; ++bit)
+    if (out.address[bit / 8] & (0x80u >> (bit % 8))) return std::nullopt;
+  return out;
+}
+
+bool cidr::contains(const std::uint8_t* addr, bool addr_ipv6) const noexcept {
+  if (addr_ipv6 != ipv6) return false;
+  const unsigned full = prefix_length / 8;
+  if (std::memcmp(addr, address.data(), full) != 0) return false;
+  const unsigned rest = prefix_length % 8;
+  if (rest == 0) return true;
+  const auto mask = static_cast<std::uint8_t>(0xFFu << (8 - rest));
+  return (addr[full] & mask) == (address[full] & mask);
+}
+
+std::string cidr::str() const {
+  char buf[INET6_ADDRSTRLEN] = {};
+  inet_ntop(ipv6 ? AF_INET6 : AF_INET, address.data(), buf, sizeof buf);
+  return std::string(buf) + "/" + std::to_string(prefix_length);
+}
+
+namespace {
+
+std::string quote(std::string_view s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "\"";
+}
+
+std::string hp(const host_port& h) {
+  return quote(h.str());
+}
+
+const char* yes_no(bool b) {
+  return b ? "true" : "false";
+}
+
+}  // namespace
+
+std::string to_yaml(const config& c) {
+  std::ostringstream y;
+  y << "listen: " << quote(c.listen) << "\n";
+  y << "threads: " << c.threads << "\n";
+  y << "bootstrap:\n  servers: [";
+  for (std::size_t i = 0; i < c.bootstrap.servers.size(); ++i)
+    y << (i ? ", " : "") << hp(c.bootstrap.servers[i]);
+  y << "]\n  listeners:" << (c.bootstrap.listeners.empty() ? " []\n" : "\n");
+  for (const auto& l : c.bootstrap.listeners) {
+    y << "    - listen: " << hp(l.listen) << "\n";
+    if (l.upstream) y << "      upstream: " << hp(*l.upstream) << "\n";
+    if (l.advertised) y << "      advertised: " << hp(*l.advertised) << "\n";
+  }
+  const auto& b = c.brokers;
+  y << "brokers:\n";
+  y << "  port_policy: " << to_string(b.policy) << "\n";
+  y << "  base_port: " << b.base_port << "\n";
+  y << "  node_id_offset: " << b.node_id_offset << "\n";
+  if (b.port_range) y << "  port_range: " << *b.port_range << "\n";
+  y << "  listen_host: " << quote(b.listen_host) << "\n";
+  y << "  advertised_host: " << quote(b.advertised_host) << "\n";
+  if (b.advertised_port) y << "  advertised_port: " << *b.advertised_port << "\n";
+  y << "  dynamic_listeners: " << yes_no(b.dynamic_listeners) << "\n";
+  y << "  state_file: " << quote(b.state_file) << "\n";
+  y << "  removal_grace: " << format_duration(b.removal_grace) << "\n";
+  y << "  static:" << (b.static_brokers.empty() ? " []\n" : "\n");
+  for (const auto& s : b.static_brokers) {
+    y << "    - node_id: " << s.node_id << "\n      listen_port: " << s.listen_port << "\n";
+    if (s.advertised) y << "      advertised: " << hp(*s.advertised) << "\n";
+  }
+  y << "  mappings:" << (b.mappings.empty() ? " []\n" : "\n");
+  for (const auto& m : b.mappings)
+    y << "    - upstream: " << hp(m.upstream) << "\n      listen: " << hp(m.listen)
+      << "\n      advertised: " << hp(m.advertised) << "\n";
+  y << "  external:" << (b.external.empty() ? " []\n" : "\n");
+  for (const auto& e : b.external)
+    y << "    - upstream: " << hp(e.upstream) << "\n      advertised: " << hp(e.advertised) << "\n";
+  y << "  dial:" << (b.dial.empty() ? " []\n" : "\n");
+  for (const auto& d : b.dial)
+    y << "    - upstream: " << hp(d.upstream) << "\n      dial: " << hp(d.dial) << "\n";
+  y << "discovery:\n  metadata_refresh: " << format_duration(c.discovery.metadata_refresh)
+    << "\n  client_id: " << quote(c.discovery.client_id) << "\n";
+  y << "timeouts:\n  dial: " << format_duration(c.timeouts.dial) << "\n";
+  if (c.timeouts.read) y << "  read: " << format_duration(*c.timeouts.read) << "\n";
+  if (c.timeouts.write) y << "  write: " << format_duration(*c.timeouts.write) << "\n";
+  y << "  idle: " << format_duration(c.timeouts.idle)
+    << "\n  drain: " << format_duration(c.timeouts.drain) << "\n";
+  y << "limits:\n  max_frame_size: " << format_size(c.limits.max_frame_size)
+    << "\n  max_connections: " << c.limits.max_connections
+    << "\n  max_in_flight: " << c.limits.max_in_flight
+    << "\n  buffer_size: " << format_size(c.limits.buffer_size) << "\n";
+  y << "forbidden_api_keys: [";
+  for (std::size_t i = 0; i < c.forbidden_api_keys.size(); ++i)
+    y << (i ? ", " : "") << c.forbidden_api_keys[i];
+  y << "]\n";
+  y << "admin:\n  enabled: " << yes_no(c.admin.enabled) << "\n  address: " << hp(c.admin.address)
+    << "\n  health_path: " << quote(c.admin.health_path)
+    << "\n  ready_path: " << quote(c.admin.ready_path)
+    << "\n  metrics_path: " << quote(c.admin.metrics_path) << "\n";
+  y << "log:\n  level: " << to_string(c.log.level) << "\n  format: " << to_string(c.log.format)
+    << "\n";
+  y << "keepalive:\n  enabled: " << yes_no(c.keepalive.enabled)
+    << "\n  idle: " << format_duration(c.keepalive.idle)
+    << "\n  interval: " << format_duration(c.keepalive.interval)
+    << "\n  count: " << c.keepalive.count << "\n";
+  y << "proxy_protocol:\n  enabled: " << yes_no(c.proxy_protocol.enabled)
+    << "\n  allowed_sources: [";
+  for (std::size_t i = 0; i < c.proxy_protocol.allowed_sources.size(); ++i)
+    y << (i ? ", " : "") << quote(c.proxy_protocol.allowed_sources[i].str());
+  y << "]\n  header_timeout: " << format_duration(c.proxy_protocol.header_timeout) << "\n";
+  return y.str();
+}
+
+}  // namespace kpp::config
