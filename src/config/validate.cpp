@@ -161,7 +161,7 @@ void check_bootstrap(const config& c, checker& ck) {
 
 void check_brokers(const config& c, checker& ck) {
   const auto& b = c.brokers;
-  ck.ip("brokers.listen_host", b.listen_host);
+  if (b.listen_host != c.listen) ck.ip("brokers.listen_host", b.listen_host);  // else reported
   const bool computed = b.policy != port_policy::static_only && b.dynamic_listeners;
   if (b.policy == port_policy::node_id && b.base_port == 0)
     ck.add("brokers.base_port",
