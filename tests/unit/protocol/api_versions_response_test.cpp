@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "kpp/protocol/api_versions_request.h"
@@ -13,6 +16,19 @@ namespace kpp::protocol {
 namespace {
 
 using test::byte_builder;
+
+// With KPP_FUZZ_SEED_DIR set, golden inputs are also written as fuzz seeds
+// (<dir>/<target>/<name>: version byte + body), so the corpus comes from these vectors.
+void write_seed(const char* target, const std::string& name, std::uint8_t version,
+                std::span<const std::byte> body) {
+  const char* dir = std::getenv("KPP_FUZZ_SEED_DIR");
+  if (dir == nullptr) return;
+  const auto path = std::filesystem::path(dir) / target;
+  std::filesystem::create_directories(path);
+  std::ofstream f(path / name, std::ios::binary);
+  f.put(static_cast<char>(version));
+  f.write(reinterpret_cast<const char*>(body.data()), static_cast<std::streamsize>(body.size()));
+}
 
 struct key_range {
   std::int16_t key, min, max;
@@ -76,6 +92,8 @@ TEST(ApiVersionsResponse, DecodesAndReencodesEveryVersion) {
   for (std::int16_t v = 0; v <= 4; ++v) {
     SCOPED_TRACE("v" + std::to_string(v));
     const auto in = body(v, 0, broker_keys);
+    write_seed("fuzz_api_versions_response", "broker_v" + std::to_string(v),
+               static_cast<std::uint8_t>(v), in.view());
     auto got = decode_api_versions_response(in.view(), v);
     ASSERT_TRUE(got) << got.error().describe();
     EXPECT_EQ(got->error_code, 0);
@@ -143,6 +161,9 @@ TEST(ApiVersionsResponse, UnsupportedVersionFallsBackToV0) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
+    write_seed("fuzz_api_versions_response",
+               "kip511_v" + std::to_string(c.requested) + "_" + std::to_string(c.in.size()),
+               static_cast<std::uint8_t>(c.requested), c.in.view());
     auto decoded = decode_api_versions_response_any(c.in.view(), c.requested);
     ASSERT_TRUE(decoded) << decoded.error().describe();
     EXPECT_EQ(decoded->format_version, 0);

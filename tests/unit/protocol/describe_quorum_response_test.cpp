@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "unit/protocol/byte_builder.h"
@@ -12,6 +15,19 @@ namespace kpp::protocol {
 namespace {
 
 using test::byte_builder;
+
+// With KPP_FUZZ_SEED_DIR set, golden inputs are also written as fuzz seeds
+// (<dir>/<target>/<name>: version byte + body), so the corpus comes from these vectors.
+void write_seed(const char* target, const std::string& name, std::uint8_t version,
+                std::span<const std::byte> body) {
+  const char* dir = std::getenv("KPP_FUZZ_SEED_DIR");
+  if (dir == nullptr) return;
+  const auto path = std::filesystem::path(dir) / target;
+  std::filesystem::create_directories(path);
+  std::ofstream f(path / name, std::ios::binary);
+  f.put(static_cast<char>(version));
+  f.write(reinterpret_cast<const char*>(body.data()), static_cast<std::streamsize>(body.size()));
+}
 
 // Controllers get c{id}.proxy.test:19000+id; brokers (never expected here) b{id}.
 std::vector<endpoint_kind> seen_kinds;
@@ -88,6 +104,8 @@ TEST(DescribeQuorumResponse, ScansEveryVersion) {
     byte_builder in = quorum_prefix(v);
     if (v >= 2) in.append(upstream_nodes);
     in.append(top_tags);
+    write_seed("fuzz_describe_quorum_response", "v" + std::to_string(v),
+               static_cast<std::uint8_t>(v), in.view());
     auto layout = scan_describe_quorum_response(in.view(), v);
     ASSERT_TRUE(layout) << layout.error().describe();
     EXPECT_EQ(layout->topics, 1u);

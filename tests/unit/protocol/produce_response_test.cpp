@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "unit/protocol/byte_builder.h"
@@ -13,6 +16,19 @@ namespace kpp::protocol {
 namespace {
 
 using test::byte_builder;
+
+// With KPP_FUZZ_SEED_DIR set, golden inputs are also written as fuzz seeds
+// (<dir>/<target>/<name>: version byte + body), so the corpus comes from these vectors.
+void write_seed(const char* target, const std::string& name, std::uint8_t version,
+                std::span<const std::byte> body) {
+  const char* dir = std::getenv("KPP_FUZZ_SEED_DIR");
+  if (dir == nullptr) return;
+  const auto path = std::filesystem::path(dir) / target;
+  std::filesystem::create_directories(path);
+  std::ofstream f(path / name, std::ios::binary);
+  f.put(static_cast<char>(version));
+  f.write(reinterpret_cast<const char*>(body.data()), static_cast<std::streamsize>(body.size()));
+}
 
 std::optional<advertised_endpoint> proxy_map(const endpoint& e) {
   if (e.node_id == 99) return std::nullopt;
@@ -114,6 +130,8 @@ TEST(ProduceResponse, RewritesNodeEndpointsAtEveryFlexibleVersion) {
     const auto want =
         byte_builder{}.append(produce_prefix(v)).append(with_endpoints(proxied_endpoints()));
 
+    write_seed("fuzz_produce_response", "endpoints_v" + std::to_string(v),
+               static_cast<std::uint8_t>(v), in.view());
     auto layout = scan_produce_response(in.view(), v);
     ASSERT_TRUE(layout) << layout.error().describe();
     EXPECT_EQ(layout->topics, 2u);
@@ -160,6 +178,8 @@ TEST(ProduceResponse, WithoutNodeEndpointsLeavesOutUntouched) {
     for (const auto& [name, section] : sections) {
       SCOPED_TRACE("v" + std::to_string(v) + " " + name);
       const auto in = byte_builder{}.append(produce_prefix(v)).append(section);
+      write_seed("fuzz_produce_response", "v" + std::to_string(v) + "_" + std::to_string(in.size()),
+                 static_cast<std::uint8_t>(v), in.view());
       auto layout = scan_produce_response(in.view(), v);
       ASSERT_TRUE(layout) << layout.error().describe();
       byte_buffer out{std::byte{0x42}};

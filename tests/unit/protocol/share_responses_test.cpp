@@ -2,6 +2,9 @@
 // ShareAcknowledgeResponse.json; KIP-932): NodeEndpoints is a regular top-level field.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "kpp/protocol/node_endpoints.h"
@@ -13,6 +16,19 @@ namespace kpp::protocol {
 namespace {
 
 using test::byte_builder;
+
+// With KPP_FUZZ_SEED_DIR set, golden inputs are also written as fuzz seeds
+// (<dir>/<target>/<name>: version byte + body), so the corpus comes from these vectors.
+void write_seed(const char* target, const std::string& name, std::uint8_t version,
+                std::span<const std::byte> body) {
+  const char* dir = std::getenv("KPP_FUZZ_SEED_DIR");
+  if (dir == nullptr) return;
+  const auto path = std::filesystem::path(dir) / target;
+  std::filesystem::create_directories(path);
+  std::ofstream f(path / name, std::ios::binary);
+  f.put(static_cast<char>(version));
+  f.write(reinterpret_cast<const char*>(body.data()), static_cast<std::streamsize>(body.size()));
+}
 
 std::optional<advertised_endpoint> proxy_map(const endpoint& e) {
   if (e.node_id == 99) return std::nullopt;
@@ -153,6 +169,7 @@ TEST(ShareResponses, RewriteNodeEndpoints) {
 TEST(ShareResponses, ScanFindsTheFields) {
   const auto f =
       byte_builder{}.append(share_fetch_prefix()).append(upstream_endpoints()).append(top_tags);
+  write_seed("fuzz_share_fetch_response", "endpoints_v0", 0, f.view());
   auto fl = scan_share_fetch_response(f.view(), 0);
   ASSERT_TRUE(fl) << fl.error().describe();
   EXPECT_EQ(fl->topics, 1u);
