@@ -55,9 +55,11 @@ struct proxy_parse_result {
 };
 
 // `data` is everything read from the connection so far. need_more while `data` is a proper
-// prefix of a header that could still turn out valid; invalid as soon as no continuation could
-// make it valid; complete once a whole header is present (bytes past header.size are the
-// client's own stream and are not looked at).
+// prefix of a header that could still turn out valid; invalid once the bytes so far rule that
+// out (early wherever cheap: signature, version, command, family, length, every TLV header that
+// has arrived, v1 protocol and ports; a v1 address in progress is only checked for its
+// character set and length until its field ends); complete once a whole header is present
+// (bytes past header.size are the client's own stream and are not looked at).
 [[nodiscard]] proxy_parse_result parse_proxy_header(bytes_view data);
 
 }  // namespace kpp::protocol
