@@ -1,8 +1,10 @@
 #include "kpp/admin/http_server.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/connect.hpp>
@@ -260,6 +262,47 @@ TEST_F(ServerFixture, StopClosesAcceptorAndOpenSessions) {
   boost::system::error_code ec;
   late.connect({asio::ip::make_address("127.0.0.1"), port_}, ec);
   EXPECT_EQ(ec, asio::error::connection_refused);
+}
+
+// Restores the soft file-descriptor limit however the test ends.
+struct fd_limit_guard {
+  rlimit saved{};
+  fd_limit_guard() { ::getrlimit(RLIMIT_NOFILE, &saved); }
+  ~fd_limit_guard() { ::setrlimit(RLIMIT_NOFILE, &saved); }
+};
+
+TEST_F(ServerFixture, AcceptErrorIsLoggedAndRetried) {
+  http_server_options opts;
+  opts.accept_retry_delay = 20ms;
+  start(opts);
+  fd_limit_guard guard;
+  // Open the client's socket first (its reactor allocates descriptors too), then allow no
+  // new descriptor at all: the server's accept fails with EMFILE while the connection
+  // waits in the backlog.
+  tcp::socket s(client_ioc_);
+  s.open(tcp::v4());
+  set_receive_timeout(s, 10s);
+  int probe = ::dup(0);
+  ASSERT_GE(probe, 0);
+  ::close(probe);
+  rlimit tight = guard.saved;
+  tight.rlim_cur = static_cast<rlim_t>(probe);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+  s.connect({asio::ip::make_address("127.0.0.1"), port_});
+  http::request<http::empty_body> req{http::verb::get, "/health", 11};
+  req.set(http::field::host, "localhost");
+  http::write(s, req);
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(log_mu_);
+    for (const auto& l : logs_)
+      if (l.find("accept failed") != std::string::npos) return true;
+    return false;
+  }));
+  ::setrlimit(RLIMIT_NOFILE, &guard.saved);
+  // The loop kept going: after the back-off the same connection is accepted and served.
+  http::response<http::string_body> res;
+  http::read(s, buffer_, res);
+  EXPECT_EQ(res.result(), http::status::ok);
 }
 
 TEST(HttpServer, BindErrorIsReturnedAsValue) {
