@@ -25,7 +25,7 @@ using log_callback = std::function<void(log_level, std::string_view)>;
 
 struct http_server_options {
   std::string address = "0.0.0.0";  // numeric IPv4 or IPv6 address
-  std::uint16_t port = 0;            // 0: an ephemeral port (tests)
+  std::uint16_t port = 0;           // 0: an ephemeral port (tests)
   // Deadline for reading one whole request, and for writing one response: a client that
   // trickles or sends nothing is closed when it passes.
   std::chrono::milliseconds io_timeout{10000};
