@@ -96,18 +96,18 @@ built metadata_body(std::int16_t v, const metadata_spec& s) {
     if (v >= 1) b.boolean(false);                                                 // [0].IsInternal
     arr(1);                                                                       // [0].Partitions
     b.i16(0);                                                                     //   ErrorCode
-    b.i32(0);                 //   PartitionIndex
-    b.i32(1);                 //   LeaderId
-    if (v >= 7) b.i32(5);     //   LeaderEpoch (v7+)
-    arr(2).i32(1).i32(2);     //   ReplicaNodes [1, 2]
-    arr(1).i32(1);            //   IsrNodes [1]
-    if (v >= 5) arr(0);       //   OfflineReplicas (v5+) []
-    if (flex) b.no_tags();    //   partition tags
-    if (v >= 8) b.i32(0x0F);  // [0].TopicAuthorizedOperations (v8+)
-    if (flex) b.no_tags();    // [0] tags
-    if (v >= 12) {            // a topic queried by id that does not exist: Name null
-      b.i16(3);               // [1].ErrorCode UNKNOWN_TOPIC_OR_PARTITION
-      b.null_cstr();          // [1].Name null (v12+)
+    b.i32(0);                    //   PartitionIndex
+    b.i32(1);                    //   LeaderId
+    if (v >= 7) b.i32(5);        //   LeaderEpoch (v7+)
+    arr(2).i32(1001).i32(1002);  //   ReplicaNodes [1001, 1002]: ids unlike any count
+    arr(1).i32(1002);            //   IsrNodes [1002]
+    if (v >= 5) arr(0);          //   OfflineReplicas (v5+) []
+    if (flex) b.no_tags();       //   partition tags
+    if (v >= 8) b.i32(0x0F);     // [0].TopicAuthorizedOperations (v8+)
+    if (flex) b.no_tags();       // [0] tags
+    if (v >= 12) {               // a topic queried by id that does not exist: Name null
+      b.i16(3);                  // [1].ErrorCode UNKNOWN_TOPIC_OR_PARTITION
+      b.null_cstr();             // [1].Name null (v12+)
       b.raw({9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9});  // [1].TopicId
       b.boolean(false);                                         // [1].IsInternal
       arr(0);                                                   // [1].Partitions
