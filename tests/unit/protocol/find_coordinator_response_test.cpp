@@ -22,9 +22,11 @@ namespace {
 using test::byte_builder;
 
 // node n -> "b<n>.px":31000+n; negative ids (error answers) -> ""/-1; node 666 refused.
+// Coordinators are brokers: a controller-kind lookup gets a host no vector expects.
 std::optional<advertised_endpoint> test_map(const endpoint& e) {
   if (e.node_id == 666) return std::nullopt;
   if (e.node_id < 0) return advertised_endpoint{"", -1};
+  if (e.kind != endpoint_kind::broker) return advertised_endpoint{"wrong-kind", 1};
   return advertised_endpoint{"b" + std::to_string(e.node_id) + ".px", 31000 + e.node_id};
 }
 
