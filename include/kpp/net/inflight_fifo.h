@@ -1,0 +1,48 @@
+// Requests forwarded upstream and still awaiting their response, oldest first. A fixed ring
+// allocated on first use: the session stops reading requests when it is full.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "kpp/protocol/api_table.h"
+
+namespace kpp::net {
+
+struct inflight_entry {
+  std::int32_t correlation_id = 0;
+  std::int16_t api_key = 0;
+  std::int16_t api_version = 0;
+  protocol::response_action action = protocol::response_action::stream;
+  bool response_optional = false;  // acks=0 Produce: Apache Kafka never answers, the mock does
+  bool raw_sasl = false;           // a raw SASL token after SaslHandshake v0: no Kafka header
+};
+
+class inflight_fifo {
+ public:
+  explicit inflight_fifo(std::size_t capacity) : capacity_(capacity) {}
+
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] bool full() const noexcept { return size_ == capacity_; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+
+  void push(const inflight_entry& e) {
+    if (!slots_) slots_ = std::make_unique<inflight_entry[]>(capacity_);
+    slots_[(head_ + size_) % capacity_] = e;
+    ++size_;
+  }
+  [[nodiscard]] const inflight_entry& front() const noexcept { return slots_[head_]; }
+  void pop() noexcept {
+    head_ = (head_ + 1) % capacity_;
+    if (--size_ == 0) head_ = 0;
+  }
+
+ private:
+  std::size_t capacity_;
+  std::unique_ptr<inflight_entry[]> slots_;
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
+};
+
+}  // namespace kpp::net

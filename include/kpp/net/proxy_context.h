@@ -1,0 +1,68 @@
+// State every session shares: settings, the broker map, metrics, and the registry of live
+// sessions that drain walks on shutdown.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <set>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "kpp/admin/metrics.h"
+#include "kpp/net/io_pool.h"
+#include "kpp/net/session_settings.h"
+#include "kpp/routing/broker_map.h"
+
+namespace kpp::net {
+
+class session;
+
+class session_registry {
+ public:
+  std::uint64_t add(const std::shared_ptr<session>& s);
+  void remove(std::uint64_t id);
+  [[nodiscard]] std::size_t size() const;
+  // Calls f on every live session (f must only post work to the session's executor).
+  void for_each(const std::function<void(const std::shared_ptr<session>&)>& f) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::uint64_t, std::weak_ptr<session>> sessions_;
+  std::uint64_t next_id_ = 1;
+};
+
+struct proxy_context {
+  session_settings settings;
+  routing::broker_map* brokers = nullptr;
+  admin::registry* metrics = nullptr;
+  io_pool* pool = nullptr;
+  session_registry sessions;
+  // Upstream address rewrites applied when dialing (grepplabs --dial-address-mapping).
+  std::map<routing::host_port, routing::host_port> dial_mappings;
+  std::atomic<bool> draining{false};
+  std::atomic<std::size_t> max_connections{10000};
+  std::atomic<std::size_t> rotation{0};  // bootstrap server round robin
+  // Refused API keys; atomics so SIGHUP can change them under live sessions.
+  std::array<std::atomic<bool>, 128> forbidden{};
+
+  void set_forbidden(const std::set<std::int16_t>& keys) {
+    for (std::size_t k = 0; k < forbidden.size(); ++k)
+      forbidden[k].store(keys.contains(static_cast<std::int16_t>(k)), std::memory_order_relaxed);
+  }
+  [[nodiscard]] bool is_forbidden(std::int16_t key) const {
+    return key >= 0 && static_cast<std::size_t>(key) < forbidden.size() &&
+           forbidden[static_cast<std::size_t>(key)].load(std::memory_order_relaxed);
+  }
+
+  [[nodiscard]] routing::host_port dial_address(const routing::host_port& a) const {
+    auto it = dial_mappings.find(a);
+    return it == dial_mappings.end() ? a : it->second;
+  }
+};
+
+}  // namespace kpp::net

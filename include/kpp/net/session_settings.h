@@ -1,0 +1,39 @@
+// What a session needs to know, translated from the validated config by app/.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace kpp::net {
+
+struct keepalive_settings {
+  bool enabled = true;
+  std::chrono::seconds idle{60};
+  std::chrono::seconds interval{10};
+  int count = 6;
+};
+
+struct cidr {
+  std::vector<std::uint8_t> address;  // 4 or 16 bytes
+  unsigned prefix = 0;
+};
+
+struct session_settings {
+  std::size_t max_frame_size = 100 * 1024 * 1024;
+  std::size_t buffer_size = 64 * 1024;
+  std::size_t max_in_flight = 256;
+  std::chrono::milliseconds dial_timeout{10000};
+  std::chrono::milliseconds idle_timeout{0};   // 0: off
+  std::chrono::milliseconds write_timeout{0};  // 0: off
+  keepalive_settings keepalive;
+  std::set<std::int16_t> forbidden_api_keys;
+  bool proxy_protocol = false;
+  std::vector<cidr> proxy_protocol_sources;  // empty: any source may send the header
+  std::chrono::milliseconds proxy_protocol_timeout{5000};
+};
+
+}  // namespace kpp::net

@@ -1,0 +1,383 @@
+#include "kpp/app/proxy_app.h"
+
+#include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <csignal>
+
+#include "kpp/admin/http_server.h"
+#include "kpp/admin/metrics.h"
+#include "kpp/app/logging.h"
+#include "kpp/app/settings_mapping.h"
+#include "kpp/app/state_file.h"
+#include "kpp/config/yaml_loader.h"
+#include "kpp/discovery/metadata_poller.h"
+#include "kpp/net/listener.h"
+#include "kpp/net/session.h"
+
+namespace kpp::app {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+struct proxy_app::impl {
+  config::config cfg;
+  std::string config_path;
+  app_hooks hooks;
+  admin::registry& metrics = admin::global_registry();
+  // Sessions still parked in the io_contexts are destroyed with the pool and unregister from
+  // ctx: ctx must outlive the pool.
+  net::proxy_context ctx;
+  net::io_pool pool;
+  std::unique_ptr<net::listener_set> listeners;
+  std::unique_ptr<routing::broker_map> brokers;
+  std::unique_ptr<discovery::metadata_poller> poller;
+  std::unique_ptr<admin::http_server> admin_server;
+  asio::signal_set signals;
+  asio::steady_timer drain_timer;
+  asio::steady_timer watchdog_timer;
+
+  mutable std::mutex state_mutex;
+  bool discovered = false;
+  std::string not_ready_reason = "waiting for the first metadata from the bootstrap servers";
+  std::atomic<bool> is_ready{false};
+  bool stopping = false;
+  bool notified_ready = false;
+  int exit_code = 0;
+
+  impl(config::config c, std::string path, app_hooks h)
+      : cfg(std::move(c)),
+        config_path(std::move(path)),
+        hooks(std::move(h)),
+        pool(cfg.threads),
+        signals(pool.main(), SIGTERM, SIGINT, SIGHUP),
+        drain_timer(pool.main()),
+        watchdog_timer(pool.main()) {}
+
+  void set_ready(bool ready, std::string reason) {
+    {
+      std::lock_guard lock(state_mutex);
+      not_ready_reason = std::move(reason);
+    }
+    if (is_ready.exchange(ready) == ready) return;
+    metrics.set_ready(ready);
+    if (ready) spdlog::info("ready: every known broker has a listener");
+    else spdlog::info("not ready: {}", not_ready_reason);
+    if (ready && !notified_ready) {
+      notified_ready = true;
+      sd_notify(0, "READY=1\nSTATUS=serving");
+    }
+    if (hooks.on_ready) hooks.on_ready(ready);
+  }
+
+  void log_map() {
+    std::string text;
+    for (const auto& r : brokers->snapshot()) {
+      text += "\n  broker " + std::to_string(r.node_id) + ": " +
+              (r.local_listener ? "listen " + r.listen.str() : std::string("external")) +
+              " -> upstream " + (r.upstream ? r.upstream->str() : std::string("?")) +
+              ", advertised " + r.advertised.str();
+    }
+    spdlog::info("port map:{}", text);
+  }
+
+  void save_state() {
+    if (cfg.brokers.policy != routing::port_policy::sequential || cfg.brokers.state_file.empty())
+      return;
+    if (auto err = save_port_state(cfg.brokers.state_file, brokers->port_assignments());
+        !err.empty())
+      spdlog::error("cannot write the port state file (brokers.state_file): {}", err);
+  }
+
+  routing::map_events events() {
+    routing::map_events ev;
+    ev.added = [this](const routing::broker_route& r) {
+      metrics.count_port_map_change();
+      spdlog::info("broker {}: listening on {}, advertised as {}", r.node_id, r.listen.str(),
+                   r.advertised.str());
+    };
+    ev.moved = [this](const routing::broker_route& r, const routing::host_port& old) {
+      metrics.count_port_map_change();
+      spdlog::warn("broker {} moved from {} to {}; new connections go to the new address",
+                   r.node_id, old.str(), r.upstream ? r.upstream->str() : "?");
+    };
+    ev.removed = [this](const routing::broker_route& r) {
+      metrics.count_port_map_change();
+      spdlog::warn("broker {} left the cluster metadata; closed its listener on {}", r.node_id,
+                   r.listen.str());
+    };
+    ev.refused = [this](std::int32_t node, const std::string& why) {
+      if (why.find("outside") != std::string::npos)
+        metrics.count_broker_out_of_port_range();
+      else if (why.find("already in use") != std::string::npos)
+        metrics.count_port_collision();
+      spdlog::error("broker {}: {}", node, why);
+    };
+    return ev;
+  }
+
+  bool start() {
+    ctx.settings = session_settings_from(cfg);
+    ctx.set_forbidden(ctx.settings.forbidden_api_keys);
+    ctx.metrics = &metrics;
+    ctx.pool = &pool;
+    ctx.max_connections = cfg.limits.max_connections;
+    for (const auto& d : cfg.brokers.dial) ctx.dial_mappings[d.upstream] = d.dial;
+
+    admin::label_set ka{{"enabled", cfg.keepalive.enabled ? "true" : "false"},
+                        {"idle_seconds", std::to_string(ctx.settings.keepalive.idle.count())},
+                        {"interval_seconds", std::to_string(ctx.settings.keepalive.interval.count())},
+                        {"count", std::to_string(ctx.settings.keepalive.count)}};
+    metrics.set_keepalive_info(std::move(ka));
+
+    auto map_settings = map_settings_from(cfg);
+    if (cfg.brokers.policy == routing::port_policy::sequential) {
+      if (cfg.brokers.state_file.empty()) {
+        spdlog::warn("port policy 'sequential' assigns ports in discovery order: run a single "
+                     "instance only, and set brokers.state_file so a restart keeps the map");
+      } else {
+        auto state = load_port_state(cfg.brokers.state_file);
+        if (!state.error.empty()) {
+          spdlog::error("cannot use the port state file (brokers.state_file): {}", state.error);
+          return false;
+        }
+        map_settings.sequential_state = std::move(state.ports);
+      }
+    }
+    listeners = std::make_unique<net::listener_set>(ctx);
+    brokers = std::make_unique<routing::broker_map>(std::move(map_settings), *listeners, events());
+    ctx.brokers = brokers.get();
+
+    for (auto& port : bootstrap_ports(cfg)) {
+      if (auto ec = listeners->open_bootstrap(port.listen, port.target)) {
+        spdlog::error("cannot listen on {} (bootstrap.listeners / --bootstrap-server-mapping): {}",
+                      port.listen.str(), ec.message());
+        return false;
+      }
+      spdlog::info("bootstrap listener on {} -> {}", port.listen.str(),
+                   port.target.type == net::upstream_target::kind::fixed
+                       ? port.target.addresses.front().str()
+                       : std::string("any bootstrap server"));
+    }
+    for (const auto& err : brokers->preload_state()) spdlog::error("{}", err);
+
+    if (cfg.admin.enabled) {
+      admin::http_server_options o;
+      o.address = cfg.admin.address.host;
+      o.port = cfg.admin.address.port;
+      admin::admin_paths paths{cfg.admin.health_path, cfg.admin.ready_path, cfg.admin.metrics_path};
+      admin_server = std::make_unique<admin::http_server>(
+          pool.main(), o,
+          [this, paths] {
+            admin::admin_state s;
+            s.paths = paths;
+            s.ready = is_ready.load();
+            {
+              std::lock_guard lock(state_mutex);
+              s.not_ready_reason = not_ready_reason;
+            }
+            s.render_metrics = [this](std::string& out) { metrics.render_prometheus(out); };
+            return s;
+          },
+          [](admin::log_level level, std::string_view text) {
+            if (level == admin::log_level::debug) spdlog::debug("admin: {}", text);
+            else spdlog::warn("admin: {}", text);
+          });
+      if (auto ec = admin_server->start()) {
+        spdlog::error("cannot listen on {} (admin.address / --http-listen-address): {}",
+                      cfg.admin.address.str(), ec.message());
+        return false;
+      }
+      spdlog::info("admin endpoint on {} ({}, {}, {})", cfg.admin.address.str(),
+                   cfg.admin.health_path, cfg.admin.ready_path, cfg.admin.metrics_path);
+    }
+
+    poller = std::make_unique<discovery::metadata_poller>(
+        ctx, poller_settings_from(cfg),
+        [this](const discovery::poll_outcome& outcome, const std::vector<std::string>& errors) {
+          on_poll(outcome, errors);
+        });
+    asio::co_spawn(pool.main(), poller->run(), asio::detached);
+    spawn_signals();
+    start_watchdog();
+    return true;
+  }
+
+  void on_poll(const discovery::poll_outcome& outcome, const std::vector<std::string>& errors) {
+    if (stopping) return;
+    if (!outcome.view) {
+      spdlog::warn("discovery failed: {}", outcome.error);
+      // Keep serving the map we have for a while; not ready once it is stale.
+      const auto age = metrics.discovery_age(std::chrono::steady_clock::now());
+      const auto stale = std::max<std::chrono::steady_clock::duration>(
+          3 * cfg.discovery.metadata_refresh, std::chrono::seconds(90));
+      if (!age || *age > stale) set_ready(false, "discovery failing: " + outcome.error);
+      return;
+    }
+    const bool first = !discovered;
+    discovered = true;
+    if (first) {
+      spdlog::info("discovered {} broker(s) via {} (Metadata v{}, cluster {})",
+                   outcome.view->brokers.size(), outcome.view->answered_by.str(),
+                   outcome.view->metadata_version, outcome.view->cluster_id.value_or("?"));
+    }
+    save_state();
+    if (!errors.empty()) {
+      set_ready(false, "some brokers have no listener: " + errors.front());
+      return;
+    }
+    if (first) log_map();
+    set_ready(true, "");
+  }
+
+  void spawn_signals() {
+    signals.async_wait([this](error_code ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        reload();
+      } else if (stopping) {
+        spdlog::warn("second signal {}: exiting now", sig);
+        exit_code = 0;
+        pool.stop();
+        return;
+      } else {
+        begin_drain();
+      }
+      spawn_signals();
+    });
+  }
+
+  void start_watchdog() {
+    std::uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) return;
+    ping_watchdog(std::chrono::microseconds(usec / 2));
+  }
+  void ping_watchdog(std::chrono::microseconds every) {
+    sd_notify(0, "WATCHDOG=1");
+    watchdog_timer.expires_after(every);
+    watchdog_timer.async_wait([this, every](error_code ec) {
+      if (!ec) ping_watchdog(every);
+    });
+  }
+
+  void reload() {
+    if (config_path.empty()) {
+      spdlog::warn("SIGHUP: nothing to reload (started from flags, not --config)");
+      return;
+    }
+    auto next = config::load_yaml_file(config_path);
+    if (!next) {
+      spdlog::error("SIGHUP: keeping the running configuration: {}", next.error().message);
+      return;
+    }
+    const auto& n = *next;
+    set_log_level(n.log.level);
+    std::set<std::int16_t> forbidden(n.forbidden_api_keys.begin(), n.forbidden_api_keys.end());
+    ctx.set_forbidden(forbidden);
+    brokers->set_static_nodes(static_nodes_from(n));
+    poller->set_settings(poller_settings_from(n));
+    // What only a restart can change: say so instead of half-applying it.
+    std::vector<std::string> fixed;
+    if (n.listen != cfg.listen) fixed.emplace_back("listen");
+    if (n.threads != cfg.threads) fixed.emplace_back("threads");
+    if (n.bootstrap.listeners != cfg.bootstrap.listeners) fixed.emplace_back("bootstrap.listeners");
+    if (n.brokers.policy != cfg.brokers.policy || n.brokers.base_port != cfg.brokers.base_port ||
+        n.brokers.node_id_offset != cfg.brokers.node_id_offset ||
+        n.brokers.port_range != cfg.brokers.port_range ||
+        n.brokers.advertised_host != cfg.brokers.advertised_host ||
+        n.brokers.advertised_port != cfg.brokers.advertised_port)
+      fixed.emplace_back("brokers (port policy, ports, advertised host)");
+    if (n.admin != cfg.admin) fixed.emplace_back("admin");
+    if (n.limits != cfg.limits) fixed.emplace_back("limits");
+    if (n.timeouts != cfg.timeouts) fixed.emplace_back("timeouts");
+    if (n.keepalive != cfg.keepalive) fixed.emplace_back("keepalive");
+    if (n.proxy_protocol != cfg.proxy_protocol) fixed.emplace_back("proxy_protocol");
+    if (n.log.format != cfg.log.format) fixed.emplace_back("log.format");
+    std::string list;
+    for (const auto& f : fixed) list += (list.empty() ? "" : ", ") + f;
+    auto applied = cfg;
+    applied.log.level = n.log.level;
+    applied.forbidden_api_keys = n.forbidden_api_keys;
+    applied.brokers.static_brokers = n.brokers.static_brokers;
+    applied.bootstrap.servers = n.bootstrap.servers;
+    applied.discovery = n.discovery;
+    cfg = applied;
+    spdlog::info("SIGHUP: reloaded {} (log level, forbidden_api_keys, static brokers, bootstrap "
+                 "servers, discovery){}",
+                 config_path, list.empty() ? "" : "; restart needed for: " + list);
+  }
+
+  void begin_drain() {
+    if (stopping) return;
+    stopping = true;
+    ctx.draining = true;
+    set_ready(false, "shutting down");
+    sd_notify(0, "STOPPING=1");
+    const auto open = ctx.sessions.size();
+    spdlog::info("shutting down: stopped accepting, draining {} connection(s) for up to {} ms",
+                 open, cfg.timeouts.drain.count());
+    listeners->close_all();
+    if (poller) poller->stop();
+    ctx.sessions.for_each([](const std::shared_ptr<net::session>& s) { s->drain(); });
+    const auto deadline = std::chrono::steady_clock::now() + cfg.timeouts.drain;
+    wait_drained(deadline);
+  }
+
+  void wait_drained(std::chrono::steady_clock::time_point deadline) {
+    if (ctx.sessions.size() == 0 || std::chrono::steady_clock::now() >= deadline) {
+      const auto left = ctx.sessions.size();
+      if (left) spdlog::warn("drain timeout (timeouts.drain): closing {} connection(s)", left);
+      else spdlog::info("drained; exiting");
+      if (admin_server) admin_server->stop();
+      pool.stop();
+      return;
+    }
+    drain_timer.expires_after(std::chrono::milliseconds(20));
+    drain_timer.async_wait([this, deadline](error_code ec) {
+      if (!ec) wait_drained(deadline);
+    });
+  }
+};
+
+proxy_app::proxy_app(config::config cfg, std::string config_path, app_hooks hooks)
+    : impl_(std::make_unique<impl>(std::move(cfg), std::move(config_path), std::move(hooks))) {}
+
+proxy_app::~proxy_app() = default;
+
+int proxy_app::run() {
+  if (!impl_->start()) {
+    impl_->pool.stop();
+    return 1;
+  }
+  impl_->pool.start();
+  impl_->pool.run_main();
+  impl_->pool.stop();
+  impl_->pool.join();
+  return impl_->exit_code;
+}
+
+void proxy_app::stop() {
+  asio::post(impl_->pool.main(), [i = impl_.get()] { i->begin_drain(); });
+}
+
+std::map<std::int32_t, std::string> proxy_app::advertised_map() const {
+  std::map<std::int32_t, std::string> out;
+  if (!impl_->brokers) return out;
+  for (const auto& r : impl_->brokers->snapshot()) out[r.node_id] = r.advertised.str();
+  return out;
+}
+
+std::map<std::int32_t, std::uint16_t> proxy_app::port_map() const {
+  return impl_->brokers ? impl_->brokers->port_assignments()
+                        : std::map<std::int32_t, std::uint16_t>{};
+}
+
+bool proxy_app::ready() const { return impl_->is_ready.load(); }
+
+}  // namespace kpp::app

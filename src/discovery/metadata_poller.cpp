@@ -1,0 +1,223 @@
+#include "kpp/discovery/metadata_poller.h"
+
+#include <array>
+#include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <memory>
+#include <set>
+
+#include "kpp/net/socket_options.h"
+#include "kpp/protocol/api_table.h"
+#include "kpp/protocol/api_versions_request.h"
+#include "kpp/protocol/api_versions_response.h"
+#include "kpp/protocol/metadata_request.h"
+#include "kpp/protocol/metadata_response.h"
+#include "kpp/protocol/request_header.h"
+#include "kpp/protocol/response_header.h"
+
+namespace kpp::discovery {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+using protocol::byte_buffer;
+using protocol::bytes_view;
+
+namespace {
+
+// Our own requests are small and so are the answers we ask for; anything bigger is not a
+// Kafka broker answering us.
+constexpr std::uint32_t max_response = 64u << 20;
+
+struct exchange_result {
+  byte_buffer payload;
+  std::string error;
+};
+
+asio::awaitable<exchange_result> exchange(asio::ip::tcp::socket& s, const byte_buffer& request,
+                                          std::chrono::milliseconds timeout) {
+  exchange_result out;
+  auto ex = co_await asio::this_coro::executor;
+  auto expired = std::make_shared<bool>(false);
+  asio::steady_timer timer(ex, timeout);
+  timer.async_wait([&s, expired](error_code ec) {
+    if (ec) return;
+    *expired = true;
+    error_code ignored;
+    s.close(ignored);
+  });
+  error_code ec;
+  co_await asio::async_write(s, asio::buffer(request), asio::redirect_error(asio::use_awaitable, ec));
+  std::array<std::byte, 4> size_bytes{};
+  if (!ec)
+    co_await asio::async_read(s, asio::buffer(size_bytes),
+                              asio::redirect_error(asio::use_awaitable, ec));
+  if (!ec) {
+    const std::uint32_t size = (std::uint32_t(size_bytes[0]) << 24) |
+                               (std::uint32_t(size_bytes[1]) << 16) |
+                               (std::uint32_t(size_bytes[2]) << 8) | std::uint32_t(size_bytes[3]);
+    if (size < 4 || size > max_response) {
+      out.error = "answered with a frame of " + std::to_string(size) +
+                  " bytes: not a Kafka broker, or TLS on a plaintext connection";
+      timer.cancel();
+      co_return out;
+    }
+    out.payload.resize(size);
+    co_await asio::async_read(s, asio::buffer(out.payload),
+                              asio::redirect_error(asio::use_awaitable, ec));
+  }
+  timer.cancel();
+  if (*expired)
+    out.error = "no answer within " + std::to_string(timeout.count()) + " ms";
+  else if (ec)
+    out.error = ec.message();
+  co_return out;
+}
+
+}  // namespace
+
+metadata_poller::metadata_poller(net::proxy_context& ctx, poller_settings settings,
+                                 report on_poll)
+    : ctx_(ctx), settings_(std::move(settings)), on_poll_(std::move(on_poll)) {}
+
+asio::awaitable<poll_outcome> metadata_poller::fetch_from(const routing::host_port& server) {
+  poll_outcome out;
+  auto ex = co_await asio::this_coro::executor;
+  asio::ip::tcp::socket s(ex);
+  const auto address = ctx_.dial_address(server);
+  if (auto ec = co_await net::connect_with_timeout(s, address, settings_.timeout)) {
+    out.error = address.str() + ": " + ec.message();
+    co_return out;
+  }
+  s.set_option(asio::ip::tcp::no_delay(true));
+
+  // ApiVersions v0: every broker since 0.10 answers it, and it tells us the Metadata range.
+  byte_buffer request;
+  auto av_body = protocol::encode_api_versions_request_body(0);
+  protocol::encode_request_frame(request, protocol::api_key::api_versions, 0, ++correlation_,
+                                 settings_.client_id, *av_body);
+  auto av = co_await exchange(s, request, settings_.timeout);
+  if (!av.error.empty()) {
+    out.error = address.str() + ": ApiVersions: " + av.error;
+    co_return out;
+  }
+  auto av_header = protocol::decode_response_header(av.payload, 0);
+  auto versions = av_header ? protocol::decode_api_versions_response_any(
+                                  bytes_view(av.payload).subspan(av_header->size), 0)
+                            : protocol::result<protocol::decoded_api_versions>(av_header.error());
+  if (!versions) {
+    out.error = address.str() + ": malformed ApiVersions response: " + versions.error().describe();
+    co_return out;
+  }
+  std::int16_t version = -1;
+  const auto* table = protocol::find_api(protocol::api_key::metadata);
+  for (const auto& range : versions->response.api_keys) {
+    if (range.api_key != protocol::api_key::metadata) continue;
+    version = std::min(range.max_version, table->max_version);
+    if (version < range.min_version) version = -1;
+  }
+  if (version < 0) {
+    out.error = address.str() + ": the broker offers no Metadata version the proxy knows";
+    co_return out;
+  }
+
+  auto md_body = protocol::encode_metadata_request_body(version);
+  if (!md_body) {
+    out.error = "cannot encode Metadata v" + std::to_string(version) + ": " +
+                md_body.error().describe();
+    co_return out;
+  }
+  request.clear();
+  protocol::encode_request_frame(request, protocol::api_key::metadata, version, ++correlation_,
+                                 settings_.client_id, *md_body);
+  auto md = co_await exchange(s, request, settings_.timeout);
+  if (!md.error.empty()) {
+    out.error = address.str() + ": Metadata: " + md.error;
+    co_return out;
+  }
+  auto header_version = protocol::response_header_version(protocol::api_key::metadata, version);
+  auto md_header = protocol::decode_response_header(md.payload, *header_version);
+  if (!md_header) {
+    out.error = address.str() + ": malformed Metadata response: " + md_header.error().describe();
+    co_return out;
+  }
+  auto view = protocol::decode_metadata_response(bytes_view(md.payload).subspan(md_header->size),
+                                                 version);
+  if (!view) {
+    out.error = address.str() + ": malformed Metadata v" + std::to_string(version) +
+                " response: " + view.error().describe();
+    co_return out;
+  }
+  cluster_view cv;
+  cv.metadata_version = version;
+  cv.answered_by = server;
+  cv.controller_id = view->controller_id;
+  if (view->cluster_id) cv.cluster_id = std::string(*view->cluster_id);
+  for (const auto& b : view->brokers) {
+    if (b.port <= 0 || b.port > 65535 || b.host.empty()) {
+      out.error = address.str() + ": broker " + std::to_string(b.node_id) +
+                  " has an invalid address " + std::string(b.host) + ":" + std::to_string(b.port);
+      co_return out;
+    }
+    cv.brokers.push_back({b.node_id, {std::string(b.host), static_cast<std::uint16_t>(b.port)}});
+  }
+  if (cv.brokers.empty()) {
+    out.error = address.str() + ": Metadata listed no brokers";
+    co_return out;
+  }
+  out.view = std::move(cv);
+  co_return out;
+}
+
+asio::awaitable<poll_outcome> metadata_poller::poll_once() {
+  poll_outcome result;
+  std::string errors;
+  for (const auto& server : settings_.bootstrap) {
+    auto outcome = co_await fetch_from(server);
+    if (outcome.view) {
+      result = std::move(outcome);
+      break;
+    }
+    errors += (errors.empty() ? "" : "; ") + outcome.error;
+  }
+  std::vector<std::string> map_errors;
+  if (!result.view) {
+    result.error = errors.empty() ? "no bootstrap servers configured" : errors;
+    ctx_.metrics->count_discovery_failure();
+    if (on_poll_) on_poll_(result, map_errors);
+    co_return result;
+  }
+  std::set<std::int32_t> present;
+  for (const auto& b : result.view->brokers) {
+    present.insert(b.node_id);
+    auto r = ctx_.brokers->ensure(b.node_id, b.address);
+    if (!r.route) map_errors.push_back(r.error);
+  }
+  ctx_.brokers->retire_absent(present, settings_.removal_grace, std::chrono::steady_clock::now());
+  ctx_.metrics->set_broker_count(result.view->brokers.size());
+  if (map_errors.empty())
+    ctx_.metrics->discovery_succeeded();
+  else
+    ctx_.metrics->count_discovery_failure();
+  if (on_poll_) on_poll_(result, map_errors);
+  co_return result;
+}
+
+asio::awaitable<void> metadata_poller::run() {
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer timer(ex);
+  while (!stopped_) {
+    auto outcome = co_await poll_once();
+    // Retry quickly while failing: readiness waits on the first success.
+    const auto wait = outcome.view ? settings_.refresh
+                                   : std::min(settings_.refresh, std::chrono::milliseconds(1000));
+    timer.expires_after(wait);
+    error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+}  // namespace kpp::discovery

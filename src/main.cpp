@@ -1,0 +1,39 @@
+// kafka-psc-proxy: a Kafka-protocol-aware TCP proxy for Private Service Connect / PrivateLink.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+#include "kpp/app/demo.h"
+#include "kpp/app/logging.h"
+#include "kpp/app/proxy_app.h"
+#include "kpp/config/flag_parser.h"
+
+int main(int argc, char** argv) {
+  auto cmd = kpp::config::parse_command_line(argc, argv);
+  if (!cmd) {
+    std::fprintf(stderr, "kafka-psc-proxy: %s\n", cmd.error().message.c_str());
+    return cmd.error().exit_code;
+  }
+  switch (cmd->mode) {
+    case kpp::config::run_mode::help:
+      std::fputs(cmd->help_text.c_str(), stdout);
+      return 0;
+    case kpp::config::run_mode::version:
+      std::printf("kafka-psc-proxy %s\n", KPP_VERSION);
+      return 0;
+    case kpp::config::run_mode::check_config:
+      std::printf("%s", kpp::config::to_yaml(cmd->cfg).c_str());
+      return 0;
+    case kpp::config::run_mode::demo:
+      return kpp::app::run_demo(cmd->demo_messages);
+    case kpp::config::run_mode::run:
+      break;
+  }
+  kpp::app::setup_logging(cmd->cfg.log);
+  spdlog::info("kafka-psc-proxy {} starting{}", KPP_VERSION,
+               cmd->config_path.empty() ? " (grepplabs-compatible flags)"
+                                        : " with " + cmd->config_path);
+  for (const auto& notice : cmd->notices) spdlog::warn("{}", notice);
+  kpp::app::proxy_app app(cmd->cfg, cmd->config_path);
+  return app.run();
+}

@@ -1,0 +1,227 @@
+#include "kpp/routing/broker_map.h"
+
+#include <algorithm>
+
+namespace kpp::routing {
+
+broker_map::broker_map(map_settings settings, listener_binder& binder, map_events events)
+    : settings_(std::move(settings)), binder_(binder), events_(std::move(events)) {
+  ports_in_use_ = settings_.reserved_ports;
+  for (const auto& m : settings_.address_mappings) ports_in_use_.insert(m.listen.port);
+}
+
+host_port broker_map::advertised_for(std::int32_t node_id, std::uint16_t listen_port) const {
+  return {settings_.advertised_host.render(node_id),
+          settings_.advertised_port.value_or(listen_port)};
+}
+
+std::optional<std::uint16_t> broker_map::choose_port_locked(std::int32_t node_id,
+                                                            std::string* why) {
+  switch (settings_.policy) {
+    case port_policy::node_id:
+      return node_id_port(settings_.range, node_id, why);
+    case port_policy::sequential: {
+      if (auto it = settings_.sequential_state.find(node_id);
+          it != settings_.sequential_state.end())
+        return it->second;
+      std::set<std::uint16_t> taken = ports_in_use_;
+      for (const auto& [id, port] : settings_.sequential_state) taken.insert(port);
+      return next_sequential_port(settings_.range, taken, why);
+    }
+    case port_policy::static_only:
+      break;
+  }
+  if (why)
+    *why = "broker " + std::to_string(node_id) +
+           " has no static entry (brokers.static) and the port policy is static";
+  return std::nullopt;
+}
+
+broker_map::ensure_result broker_map::create_locked(std::int32_t node_id,
+                                                    const host_port& upstream) {
+  broker_route route;
+  route.node_id = node_id;
+  route.upstream = upstream;
+
+  auto by_upstream = [&](const auto& m) { return m.upstream == upstream; };
+  if (auto it = std::find_if(settings_.external_mappings.begin(),
+                             settings_.external_mappings.end(), by_upstream);
+      it != settings_.external_mappings.end()) {
+    route.local_listener = false;
+    route.advertised = it->advertised;
+    routes_[node_id] = route;
+    return {route, {}};
+  }
+  if (auto it = std::find_if(settings_.address_mappings.begin(),
+                             settings_.address_mappings.end(), by_upstream);
+      it != settings_.address_mappings.end()) {
+    route.listen = it->listen;
+    route.advertised = it->advertised;
+    route.configured_listener = true;
+    routes_[node_id] = route;
+    return {route, {}};
+  }
+
+  std::string why;
+  std::optional<std::uint16_t> port;
+  std::optional<host_port> fixed_advertised;
+  if (auto it = std::find_if(settings_.static_nodes.begin(), settings_.static_nodes.end(),
+                             [&](const static_node& s) { return s.node_id == node_id; });
+      it != settings_.static_nodes.end()) {
+    port = it->listen_port;
+    fixed_advertised = it->advertised;
+  } else if (!settings_.dynamic_listeners) {
+    why = "broker " + std::to_string(node_id) + " at " + upstream.str() +
+          " matches no configured mapping and dynamic listeners are disabled; add a mapping "
+          "for it or enable dynamic listeners";
+  } else {
+    port = choose_port_locked(node_id, &why);
+  }
+  if (port && ports_in_use_.contains(*port)) {
+    why = "broker " + std::to_string(node_id) + " would use port " + std::to_string(*port) +
+          ", which is already in use by another broker, a bootstrap listener or the admin "
+          "endpoint; adjust the port policy settings";
+    port.reset();
+  }
+  if (!port) {
+    if (events_.refused) events_.refused(node_id, why);
+    return {std::nullopt, why};
+  }
+  route.listen = {settings_.listen_host, *port};
+  route.advertised = fixed_advertised.value_or(advertised_for(node_id, *port));
+  if (auto ec = binder_.bind(route)) {
+    why = "cannot listen for broker " + std::to_string(node_id) + " on " + route.listen.str() +
+          ": " + ec.message();
+    if (events_.refused) events_.refused(node_id, why);
+    return {std::nullopt, why};
+  }
+  ports_in_use_.insert(*port);
+  if (settings_.policy == port_policy::sequential) settings_.sequential_state[node_id] = *port;
+  routes_[node_id] = route;
+  if (events_.added) events_.added(route);
+  return {route, {}};
+}
+
+broker_map::ensure_result broker_map::ensure(std::int32_t node_id, const host_port& upstream) {
+  std::lock_guard lock(mutex_);
+  absent_since_.erase(node_id);
+  auto it = routes_.find(node_id);
+  if (it == routes_.end()) return create_locked(node_id, upstream);
+  auto& route = it->second;
+  if (!route.upstream) {
+    route.upstream = upstream;  // preloaded from the state file
+  } else if (*route.upstream != upstream) {
+    const host_port old = *route.upstream;
+    route.upstream = upstream;
+    if (events_.moved) events_.moved(route, old);
+  }
+  return {route, {}};
+}
+
+std::optional<host_port> broker_map::upstream_of(std::int32_t node_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = routes_.find(node_id);
+  if (it == routes_.end()) return std::nullopt;
+  return it->second.upstream;
+}
+
+std::optional<broker_route> broker_map::find(std::int32_t node_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = routes_.find(node_id);
+  if (it == routes_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<broker_route> broker_map::snapshot() const {
+  std::lock_guard lock(mutex_);
+  std::vector<broker_route> out;
+  out.reserve(routes_.size());
+  for (const auto& [id, r] : routes_) out.push_back(r);
+  return out;
+}
+
+std::map<std::int32_t, std::uint16_t> broker_map::port_assignments() const {
+  std::lock_guard lock(mutex_);
+  std::map<std::int32_t, std::uint16_t> out;
+  for (const auto& [id, r] : routes_)
+    if (r.local_listener) out[id] = r.listen.port;
+  return out;
+}
+
+std::vector<std::int32_t> broker_map::retire_absent(const std::set<std::int32_t>& present,
+                                                    std::chrono::steady_clock::duration grace,
+                                                    std::chrono::steady_clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::int32_t> removed;
+  for (auto it = routes_.begin(); it != routes_.end();) {
+    const auto id = it->first;
+    if (present.contains(id)) {
+      absent_since_.erase(id);
+      ++it;
+      continue;
+    }
+    auto [since, fresh] = absent_since_.try_emplace(id, now);
+    if (fresh || now - since->second < grace) {
+      ++it;
+      continue;
+    }
+    const broker_route route = it->second;
+    if (route.local_listener && !route.configured_listener) {
+      binder_.unbind(route);
+      ports_in_use_.erase(route.listen.port);
+    }
+    absent_since_.erase(id);
+    it = routes_.erase(it);
+    removed.push_back(id);
+    if (events_.removed) events_.removed(route);
+  }
+  return removed;
+}
+
+std::vector<std::string> broker_map::preload_state() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> errors;
+  if (settings_.policy != port_policy::sequential) return errors;
+  for (const auto& [id, port] : settings_.sequential_state) {
+    if (routes_.contains(id)) continue;
+    broker_route route;
+    route.node_id = id;
+    route.listen = {settings_.listen_host, port};
+    route.advertised = advertised_for(id, port);
+    if (ports_in_use_.contains(port)) {
+      errors.push_back("state file: broker " + std::to_string(id) + " port " +
+                       std::to_string(port) + " collides with another listener; entry ignored");
+      continue;
+    }
+    if (auto ec = binder_.bind(route)) {
+      errors.push_back("state file: cannot listen for broker " + std::to_string(id) + " on " +
+                       route.listen.str() + ": " + ec.message());
+      continue;
+    }
+    ports_in_use_.insert(port);
+    routes_[id] = route;
+    if (events_.added) events_.added(route);
+  }
+  return errors;
+}
+
+protocol::address_mapper broker_map::mapper() {
+  return [this](const protocol::endpoint& ep) -> std::optional<protocol::advertised_endpoint> {
+    // Error entries (FindCoordinator without a coordinator) carry node -1, "" and -1: keep
+    // them as the error they are, but never pass a real host through.
+    if (ep.node_id < 0) return protocol::advertised_endpoint{"", -1};
+    if (ep.port <= 0 || ep.port > 65535 || ep.host.empty()) return std::nullopt;
+    auto result = ensure(ep.node_id, host_port{std::string(ep.host),
+                                               static_cast<std::uint16_t>(ep.port)});
+    if (!result.route) return std::nullopt;
+    return protocol::advertised_endpoint{result.route->advertised.host,
+                                         result.route->advertised.port};
+  };
+}
+
+void broker_map::set_static_nodes(std::vector<static_node> nodes) {
+  std::lock_guard lock(mutex_);
+  settings_.static_nodes = std::move(nodes);
+}
+
+}  // namespace kpp::routing
