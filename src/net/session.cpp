@@ -22,6 +22,7 @@
 #include "kpp/net/traffic_classifier.h"
 #include "kpp/protocol/request_header.h"
 #include "kpp/protocol/response_rewriter.h"
+#include "kpp/protocol/wire_reader.h"
 
 namespace kpp::net {
 
@@ -294,7 +295,14 @@ session::verdict session::on_request(bytes_view payload, std::size_t frame_size,
     }
     entry.response_optional = *acks == 0;
   }
-  if (key == protocol::api_key::sasl_handshake && version == 0) sasl_raw_ = true;
+  if (key == protocol::api_key::sasl_handshake) {
+    if (version == 0) sasl_raw_ = true;
+    // Remember the mechanism asked for: if the broker refuses it, the log names both sides.
+    if (auto header = protocol::decode_request_header(payload)) {
+      protocol::wire_reader r(payload.subspan(header->size));
+      sasl_mechanism_ = std::string(r.string(false, "mechanism"));
+    }
+  }
   ctx_.metrics->count_request(key);
   if (fifo_.full() && fifo_.front().response_optional) fifo_.pop();  // never answered
   fifo_.push(entry);
@@ -323,8 +331,24 @@ session::verdict session::on_response(bytes_view payload, std::size_t /*frame_si
              std::to_string(head.correlation_id) + ", api_key=" + std::to_string(head.api_key) + ")");
     return verdict::fail;
   }
-  return fifo_.front().action == protocol::response_action::stream ? verdict::stream
-                                                                    : verdict::assemble;
+  const auto& head = fifo_.front();
+  if (head.api_key == protocol::api_key::sasl_handshake && payload.size() >= 6) {
+    // SaslHandshake response: ErrorCode, then the mechanisms the broker enables. It passes
+    // through untouched; the log says why the client's login is about to fail.
+    protocol::wire_reader r(payload.subspan(4));
+    if (r.i16("error_code") == 33) {  // UNSUPPORTED_SASL_MECHANISM
+      std::string offered;
+      if (auto n = r.array_length(false, 2, "mechanisms")) {
+        for (std::uint32_t i = 0; i < *n && r.ok(); ++i)
+          offered += (i ? "," : "") + std::string(r.string(false, "mechanisms[]"));
+      }
+      ctx_.metrics->count_protocol_error(admin::protocol_error_cause::sasl_mechanism_unsupported);
+      spdlog::warn("{} broker {} does not offer SASL mechanism '{}' (it offers: {}); fix the "
+                   "client's sasl.mechanism or the broker's sasl.enabled.mechanisms",
+                   peer(), upstream_name_, sasl_mechanism_, offered.empty() ? "none" : offered);
+    }
+  }
+  return head.action == protocol::response_action::stream ? verdict::stream : verdict::assemble;
 }
 
 awaitable<bool> session::write_rewritten(bytes_view payload) {
@@ -517,7 +541,21 @@ awaitable<void> session::response_pump() {
         const auto take = std::min(st.assemble_size - scratch_.size(), avail);
         scratch_.insert(scratch_.end(), p, p + take);
         st.begin += take;
-        if (scratch_.size() < st.assemble_size) continue;
+        if (scratch_.size() < st.assemble_size) {
+          // The read buffer is used up: read the rest of this frame straight into place
+          // rather than through the stream buffer (one copy less for large responses).
+          const auto have = scratch_.size();
+          scratch_.resize(st.assemble_size);
+          error_code ec;
+          co_await asio::async_read(upstream_, asio::buffer(scratch_.data() + have,
+                                                            st.assemble_size - have),
+                                    redirect_error(use_awaitable, ec));
+          if (ec || closed_) {
+            if (!closed_) close(admin::close_reason::upstream_io_error);
+            co_return;
+          }
+          touch();
+        }
         // What was gathered before this frame goes first: responses keep their order.
         listener_->bytes_upstream_to_client.add(out.bytes);
         if (!co_await flush(client_, out) || !co_await write_rewritten(scratch_)) co_return;

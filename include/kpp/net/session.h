@@ -72,6 +72,7 @@ class session : public std::enable_shared_from_this<session> {
   std::string source_;          // client address, or the one the PROXY header carried
   std::string psc_id_;          // PSC connection id from the PROXY v2 TLV
   std::string upstream_name_;
+  std::string sasl_mechanism_;  // from the client's SaslHandshake, for the diagnostic
   inflight_fifo fifo_;
   boost::asio::steady_timer fifo_space_;  // signalled when the FIFO drops below capacity
   boost::asio::steady_timer pumps_done_;  // signalled when the response pump ends

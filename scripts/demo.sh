@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The README's first command: install what is missing, build, run the built-in demo (an
+# embedded 3-broker mock cluster, the proxy told about one broker, a producer and a consumer
+# group through it).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bash scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKPP_TESTS=OFF -DKPP_BENCH=OFF >/dev/null
+cmake --build build --target kafka-psc-proxy -j"$(nproc)"
+exec build/kafka-psc-proxy demo "$@"
