@@ -29,7 +29,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 
 stamp "fuzzers (${fuzz_seconds} s each, clang libFuzzer)"
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DKPP_FUZZ=ON -DKPP_TESTS=OFF -DKPP_BENCH=OFF >/dev/null
-cmake --build build-fuzz -j"$jobs" --target all
+cmake --build build-fuzz -j"$jobs" --target fuzzers
 fuzz_passed=0
 fuzz_failed=0
 for target in build-fuzz/tests/fuzz/fuzz_*; do
