@@ -23,12 +23,7 @@ net::session_settings session_settings_from(const config::config& c) {
   s.keepalive.count = static_cast<int>(c.keepalive.count);
   s.forbidden_api_keys.insert(c.forbidden_api_keys.begin(), c.forbidden_api_keys.end());
   s.proxy_protocol = c.proxy_protocol.enabled;
-  for (const auto& block : c.proxy_protocol.allowed_sources) {
-    net::cidr n;
-    n.address.assign(block.address.begin(), block.address.begin() + (block.ipv6 ? 16 : 4));
-    n.prefix = block.prefix_length;
-    s.proxy_protocol_sources.push_back(std::move(n));
-  }
+  s.proxy_protocol_sources = c.proxy_protocol.allowed_sources;
   s.proxy_protocol_timeout = duration_cast<milliseconds>(c.proxy_protocol.header_timeout);
   return s;
 }

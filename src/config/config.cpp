@@ -64,51 +64,7 @@ std::optional<log_format> parse_log_format(std::string_view text) noexcept {
   return std::nullopt;
 }
 
-std::optional<cidr> parse_cidr(std::string_view text) {
-  cidr out;
-  std::string_view addr = text;
-  std::optional<unsigned> prefix;
-  if (auto slash = text.find('/'); slash != std::string_view::npos) {
-    addr = text.substr(0, slash);
-    auto digits = text.substr(slash + 1);
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size())
-      return std::nullopt;
-    prefix = value;
-  }
-  const std::string addr_text(addr);
-  if (inet_pton(AF_INET, addr_text.c_str(), out.address.data()) == 1) {
-    out.ipv6 = false;
-  } else if (inet_pton(AF_INET6, addr_text.c_str(), out.address.data()) == 1) {
-    out.ipv6 = true;
-  } else {
-    return std::nullopt;
-  }
-  const unsigned max = out.ipv6 ? 128 : 32;
-  if (prefix && *prefix > max) return std::nullopt;
-  out.prefix_length = static_cast<std::uint8_t>(prefix.value_or(max));
-  // Host bits set ("10.1.2.3/8") are almost always a typo for a narrower block: refuse.
-  for (unsigned bit = out.prefix_length; bit < max; ++bit)
-    if (out.address[bit / 8] & (0x80u >> (bit % 8))) return std::nullopt;
-  return out;
-}
-
-bool cidr::contains(const std::uint8_t* addr, bool addr_ipv6) const noexcept {
-  if (addr_ipv6 != ipv6) return false;
-  const unsigned full = prefix_length / 8;
-  if (std::memcmp(addr, address.data(), full) != 0) return false;
-  const unsigned rest = prefix_length % 8;
-  if (rest == 0) return true;
-  const auto mask = static_cast<std::uint8_t>(0xFFu << (8 - rest));
-  return (addr[full] & mask) == (address[full] & mask);
-}
-
-std::string cidr::str() const {
-  char buf[INET6_ADDRSTRLEN] = {};
-  inet_ntop(ipv6 ? AF_INET6 : AF_INET, address.data(), buf, sizeof buf);
-  return std::string(buf) + "/" + std::to_string(prefix_length);
-}
+std::optional<cidr> parse_cidr(std::string_view text) { return protocol::parse_cidr(text); }
 
 namespace {
 
@@ -199,7 +155,7 @@ std::string to_yaml(const config& c) {
   y << "proxy_protocol:\n  enabled: " << yes_no(c.proxy_protocol.enabled)
     << "\n  allowed_sources: [";
   for (std::size_t i = 0; i < c.proxy_protocol.allowed_sources.size(); ++i)
-    y << (i ? ", " : "") << quote(c.proxy_protocol.allowed_sources[i].str());
+    y << (i ? ", " : "") << quote(c.proxy_protocol.allowed_sources[i].to_string());
   y << "]\n  header_timeout: " << format_duration(c.proxy_protocol.header_timeout) << "\n";
   return y.str();
 }

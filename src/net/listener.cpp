@@ -66,7 +66,7 @@ void listener::accept_next() {
       error_code ignored;
       socket.close(ignored);
     } else if (self->ctx_.sessions.size() >= self->ctx_.max_connections.load()) {
-      self->ctx_.metrics->count_session_closed(admin::close_reason::protocol_error);
+      self->ctx_.metrics->count_session_closed(admin::close_reason::connection_limit);
       spdlog::warn("port {}: refusing a connection, {} connections open (limits.max_connections)",
                    self->port_, self->ctx_.sessions.size());
       error_code ignored;

@@ -1,5 +1,6 @@
 #include "kpp/net/proxy_protocol_reader.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -8,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <memory>
 
+#include "kpp/protocol/cidr.h"
 #include "kpp/protocol/proxy_protocol.h"
 
 namespace kpp::net {
@@ -15,35 +17,11 @@ namespace kpp::net {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
-bool source_allowed(const std::vector<cidr>& allowed, const asio::ip::address& peer) {
+bool source_allowed(const std::vector<protocol::cidr>& allowed, const asio::ip::address& peer) {
   if (allowed.empty()) return true;
-  asio::ip::address a = peer;
-  if (a.is_v6() && a.to_v6().is_v4_mapped())
-    a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
-  std::vector<std::uint8_t> bytes;
-  if (a.is_v4()) {
-    auto b = a.to_v4().to_bytes();
-    bytes.assign(b.begin(), b.end());
-  } else {
-    auto b = a.to_v6().to_bytes();
-    bytes.assign(b.begin(), b.end());
-  }
-  for (const auto& c : allowed) {
-    if (c.address.size() != bytes.size()) continue;
-    unsigned bits = c.prefix;
-    bool match = true;
-    for (std::size_t i = 0; i < bytes.size() && bits > 0; ++i) {
-      const unsigned take = bits >= 8 ? 8 : bits;
-      const std::uint8_t mask = static_cast<std::uint8_t>(0xFF00u >> take);
-      if ((bytes[i] & mask) != (c.address[i] & mask)) {
-        match = false;
-        break;
-      }
-      bits -= take;
-    }
-    if (match) return true;
-  }
-  return false;
+  const auto text = peer.to_string();
+  return std::any_of(allowed.begin(), allowed.end(),
+                     [&](const protocol::cidr& block) { return protocol::contains(block, text); });
 }
 
 asio::awaitable<proxy_protocol_outcome> proxy_protocol_reader::read(asio::ip::tcp::socket& s) {
@@ -95,7 +73,6 @@ asio::awaitable<proxy_protocol_outcome> proxy_protocol_reader::read(asio::ip::tc
         // data we only peeked at.
         asio::steady_timer tick(ex, std::chrono::milliseconds(2));
         co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        if (*expired) continue;
         continue;
       }
     }

@@ -272,6 +272,13 @@ session::verdict session::on_request(bytes_view payload, std::size_t frame_size,
     return verdict::fail;
   }
   auto action = protocol::action_for(key, version);
+  if (!action && action.error().code == protocol::errc::unknown_version) {
+    // A newer version of an API that carries no address (a newer broker offered it and the
+    // ApiVersions cap left it alone): its response is streamed, its layout does not matter.
+    if (const auto* api = protocol::find_api(key);
+        api && api->action == protocol::response_action::stream && version > api->max_version)
+      action = protocol::response_action::stream;
+  }
   if (!action) {
     const auto cause = action.error().code == protocol::errc::unknown_api_key
                            ? admin::protocol_error_cause::unknown_api_key
@@ -507,8 +514,10 @@ awaitable<void> session::request_pump() {
     error_code ec;
     if (co_await fill(client_, st, ec) == 0) {
       if (!closed_) {
-        if (st.body_left > 0 || st.end > st.begin)
+        if (st.body_left > 0 || st.end > st.begin) {
+          ctx_.metrics->count_protocol_error(admin::protocol_error_cause::truncated_frame);
           spdlog::debug("{} client closed in the middle of a request", peer());
+        }
         reason_ = ec == asio::error::eof ? admin::close_reason::client_closed
                                           : admin::close_reason::client_io_error;
       }

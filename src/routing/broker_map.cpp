@@ -210,6 +210,10 @@ protocol::address_mapper broker_map::mapper() {
     // Error entries (FindCoordinator without a coordinator) carry node -1, "" and -1: keep
     // them as the error they are, but never pass a real host through.
     if (ep.node_id < 0) return protocol::advertised_endpoint{"", -1};
+    // Controllers (DescribeQuorum v2, DescribeCluster endpoint type 2) have their own id
+    // space: in combined KRaft mode a controller shares its broker's node id, so mapping it
+    // here would move that broker's upstream. They are not proxied: refuse (fail closed).
+    if (ep.kind == protocol::endpoint_kind::controller) return std::nullopt;
     if (ep.port <= 0 || ep.port > 65535 || ep.host.empty()) return std::nullopt;
     auto result = ensure(ep.node_id, host_port{std::string(ep.host),
                                                static_cast<std::uint16_t>(ep.port)});

@@ -36,8 +36,7 @@ namespace kpp::admin {
   X(proxy_protocol_invalid)          \
   X(proxy_protocol_untrusted_source) \
   X(idle_timeout)                    \
-  X(sasl_mechanism_unsupported)      \
-  X(in_flight_overflow)
+  X(sasl_mechanism_unsupported)
 
 // Why a session ended. Same rules as above.
 #define KPP_CLOSE_REASONS(X) \
@@ -48,6 +47,7 @@ namespace kpp::admin {
   X(upstream_dial_failed)    \
   X(protocol_error)          \
   X(idle_timeout)            \
+  X(connection_limit)        \
   X(shutdown)
 
 #define KPP_ENUM_ITEM(name) name,

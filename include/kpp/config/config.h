@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kpp/config/duration.h"
+#include "kpp/protocol/cidr.h"
 #include "kpp/routing/host_port.h"
 #include "kpp/routing/port_policy.h"
 
@@ -137,16 +138,8 @@ struct keepalive_config {
   friend bool operator==(const keepalive_config&, const keepalive_config&) = default;
 };
 
-// An address block such as 10.0.0.0/8 or fd00::/8, parsed.
-struct cidr {
-  bool ipv6 = false;
-  std::array<std::uint8_t, 16> address{};  // network order; IPv4 uses the first 4 bytes
-  std::uint8_t prefix_length = 0;
-  // True when `addr` (4 or 16 bytes, network order, same family) lies in the block.
-  [[nodiscard]] bool contains(const std::uint8_t* addr, bool addr_ipv6) const noexcept;
-  [[nodiscard]] std::string str() const;
-  friend bool operator==(const cidr&, const cidr&) = default;
-};
+// An address block such as 10.0.0.0/8 or fd00::/8 (one type for the whole proxy).
+using cidr = protocol::cidr;
 
 // HAProxy PROXY protocol v1/v2 on client connections (what a PSC NAT or an LB may prepend).
 struct proxy_protocol_config {

@@ -29,7 +29,7 @@ class proxy_protocol_reader {
   const session_settings& settings_;
 };
 
-[[nodiscard]] bool source_allowed(const std::vector<cidr>& allowed,
+[[nodiscard]] bool source_allowed(const std::vector<protocol::cidr>& allowed,
                                   const boost::asio::ip::address& peer);
 
 }  // namespace kpp::net

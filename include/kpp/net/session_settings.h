@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "kpp/protocol/cidr.h"
+
 namespace kpp::net {
 
 struct keepalive_settings {
@@ -15,11 +17,6 @@ struct keepalive_settings {
   std::chrono::seconds idle{60};
   std::chrono::seconds interval{10};
   int count = 6;
-};
-
-struct cidr {
-  std::vector<std::uint8_t> address;  // 4 or 16 bytes
-  unsigned prefix = 0;
 };
 
 struct session_settings {
@@ -32,7 +29,7 @@ struct session_settings {
   keepalive_settings keepalive;
   std::set<std::int16_t> forbidden_api_keys;
   bool proxy_protocol = false;
-  std::vector<cidr> proxy_protocol_sources;  // empty: any source may send the header
+  std::vector<protocol::cidr> proxy_protocol_sources;  // empty: any source may send the header
   std::chrono::milliseconds proxy_protocol_timeout{5000};
 };
 

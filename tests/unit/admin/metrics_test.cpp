@@ -152,7 +152,7 @@ TEST(Metrics, AlwaysPresentFamiliesOnEmptyRegistry) {
   // Every cause and reason is present from the start, at zero.
   EXPECT_EQ(e.find("kafka_psc_proxy_protocol_errors_total").size(), protocol_error_cause_count);
   EXPECT_EQ(e.find("kafka_psc_proxy_sessions_closed_total").size(), close_reason_count);
-  EXPECT_EQ(e.value("kafka_psc_proxy_protocol_errors_total", {{"cause", "in_flight_overflow"}}),
+  EXPECT_EQ(e.value("kafka_psc_proxy_protocol_errors_total", {{"cause", "sasl_mechanism_unsupported"}}),
             "0");
   // No keepalive info until set.
   EXPECT_FALSE(e.type.contains("kafka_psc_proxy_keepalive_info"));
@@ -301,7 +301,7 @@ TEST(Metrics, EnumNamesAreDistinctIdentifiers) {
   for (std::size_t i = 0; i < protocol_error_cause_count; ++i)
     EXPECT_TRUE(seen.insert(to_string(static_cast<protocol_error_cause>(i))).second);
   EXPECT_EQ(to_string(protocol_error_cause::frame_too_large), "frame_too_large");
-  EXPECT_EQ(to_string(protocol_error_cause::in_flight_overflow), "in_flight_overflow");
+  EXPECT_EQ(to_string(protocol_error_cause::sasl_mechanism_unsupported), "sasl_mechanism_unsupported");
   EXPECT_EQ(to_string(close_reason::shutdown), "shutdown");
 }
 

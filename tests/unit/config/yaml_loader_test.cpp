@@ -135,7 +135,7 @@ proxy_protocol: {enabled: true, allowed_sources: [10.0.0.0/8, "fd00::/8"], heade
   EXPECT_EQ(c.log.format, log_format::json);
   EXPECT_EQ(c.keepalive.count, 3u);
   ASSERT_EQ(c.proxy_protocol.allowed_sources.size(), 2u);
-  EXPECT_EQ(c.proxy_protocol.allowed_sources[1].str(), "fd00::/8");
+  EXPECT_EQ(c.proxy_protocol.allowed_sources[1].to_string(), "fd00::/8");
   EXPECT_EQ(c.proxy_protocol.header_timeout, millis{2'000});
 }
 
