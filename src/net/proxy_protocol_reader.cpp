@@ -1,5 +1,7 @@
 #include "kpp/net/proxy_protocol_reader.h"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <array>
 #include <boost/asio/read.hpp>
@@ -16,6 +18,15 @@ namespace kpp::net {
 
 namespace asio = boost::asio;
 using boost::system::error_code;
+
+namespace {
+
+bool peer_hung_up(asio::ip::tcp::socket& s) {
+  pollfd p{s.native_handle(), POLLRDHUP, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+}  // namespace
 
 bool source_allowed(const std::vector<protocol::cidr>& allowed, const asio::ip::address& peer) {
   if (allowed.empty()) return true;
@@ -67,8 +78,15 @@ asio::awaitable<proxy_protocol_outcome> proxy_protocol_reader::read(asio::ip::tc
     }
     auto parsed = protocol::parse_proxy_header(protocol::bytes_view(buf.data(), n));
     if (parsed.status == protocol::proxy_parse_status::need_more) {
-      if (n == buf.size()) parsed.status = protocol::proxy_parse_status::invalid;
-      else {
+      if (n == buf.size()) {
+        parsed.status = protocol::proxy_parse_status::invalid;
+      } else if (peer_hung_up(s)) {
+        // A peek sees the same partial bytes forever once the client has gone: say so now.
+        out.cause = admin::protocol_error_cause::proxy_protocol_invalid;
+        out.message = "connection closed before a complete PROXY protocol header (" +
+                      std::to_string(n) + " bytes)";
+        co_return out;
+      } else {
         // Wait for more bytes: a short timer tick avoids spinning on a readable socket whose
         // data we only peeked at.
         asio::steady_timer tick(ex, std::chrono::milliseconds(2));

@@ -127,6 +127,10 @@ void session::drain() {
 
 awaitable<void> session::run() {
   auto self = shared_from_this();
+  // The watchdog runs from the first moment: a client that connects and never speaks is idle.
+  if (ctx_.settings.idle_timeout.count() > 0 || ctx_.settings.write_timeout.count() > 0)
+    asio::co_spawn(client_.get_executor(), [self]() -> awaitable<void> { co_await self->watchdog(); },
+                   asio::detached);
   if (ctx_.settings.proxy_protocol && !co_await read_proxy_header()) co_return;
   if (!co_await classify_first_bytes()) co_return;
   if (!co_await dial()) co_return;
@@ -142,9 +146,6 @@ awaitable<void> session::run() {
         self->pumps_done_.cancel();
       },
       asio::detached);
-  if (ctx_.settings.idle_timeout.count() > 0 || ctx_.settings.write_timeout.count() > 0)
-    asio::co_spawn(client_.get_executor(), [self]() -> awaitable<void> { co_await self->watchdog(); },
-                   asio::detached);
   co_await request_pump();
   // Draining: the request pump stopped taking requests; the response pump closes the session
   // once the last in-flight response is through.
@@ -351,7 +352,7 @@ session::verdict session::on_response(bytes_view payload, std::size_t /*frame_si
       }
       ctx_.metrics->count_protocol_error(admin::protocol_error_cause::sasl_mechanism_unsupported);
       spdlog::warn("{} broker {} does not offer SASL mechanism '{}' (it offers: {}); fix the "
-                   "client's sasl.mechanism or the broker's sasl.enabled.mechanisms",
+                   "client's sasl.mechanism or the broker's sasl.enabled.mechanisms [sasl_mechanism_unsupported]",
                    peer(), upstream_name_, sasl_mechanism_, offered.empty() ? "none" : offered);
     }
   }
@@ -575,14 +576,14 @@ awaitable<void> session::response_pump() {
         fifo_space_.cancel();
         continue;
       }
-      if (avail < 8) break;
-      if (first) {  // TLS bytes from a broker we reached in plaintext
-        first = false;
+      if (first && avail >= 3) {  // TLS bytes from a broker we reached in plaintext
+        first = false;                // (a TLS alert is only 7 bytes: look before 8)
         if (auto m = classify_upstream_bytes(bytes_view(p, avail))) {
           fail(m->cause, m->message + " (upstream " + upstream_name_ + ")");
           co_return;
         }
       }
+      if (avail < 8) break;
       const std::uint32_t size = load_be32(p);
       if (size < 4 || size > ctx_.settings.max_frame_size) {
         fail(admin::protocol_error_cause::frame_too_large,
@@ -615,6 +616,12 @@ awaitable<void> session::response_pump() {
     if (!want_read) continue;
     error_code ec;
     if (co_await fill(upstream_, st, ec) == 0) {
+      if (!closed_ && first && st.end > st.begin) {
+        if (auto m = classify_upstream_bytes(bytes_view(st.buf.data() + st.begin, st.end - st.begin))) {
+          fail(m->cause, m->message + " (upstream " + upstream_name_ + ")");
+          co_return;
+        }
+      }
       if (!closed_) {
         if (st.body_left > 0 || st.assemble_size > 0 || !fifo_.empty())
           spdlog::warn("{} upstream {} closed with {} request(s) in flight", peer(),

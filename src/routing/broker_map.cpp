@@ -72,15 +72,17 @@ broker_map::ensure_result broker_map::create_locked(std::int32_t node_id,
     fixed_advertised = it->advertised;
   } else if (!settings_.dynamic_listeners) {
     why = "broker " + std::to_string(node_id) + " at " + upstream.str() +
-          " matches no configured mapping and dynamic listeners are disabled; add a mapping "
-          "for it or enable dynamic listeners";
+          " matches no configured mapping and dynamic listeners are disabled; add an entry "
+          "under brokers.mappings (--bootstrap-server-mapping) or set "
+          "brokers.dynamic_listeners: true (drop --dynamic-listeners-disable)";
   } else {
     port = choose_port_locked(node_id, &why);
   }
   if (port && ports_in_use_.contains(*port)) {
     why = "broker " + std::to_string(node_id) + " would use port " + std::to_string(*port) +
           ", which is already in use by another broker, a bootstrap listener or the admin "
-          "endpoint; adjust the port policy settings";
+          "endpoint; move the broker range (brokers.base_port, brokers.node_id_offset), the "
+          "static entry (brokers.static[].listen_port) or the other listener";
     port.reset();
   }
   if (!port) {
@@ -181,6 +183,7 @@ std::vector<std::int32_t> broker_map::retire_absent(const std::set<std::int32_t>
 std::vector<std::string> broker_map::preload_state() {
   std::lock_guard lock(mutex_);
   std::vector<std::string> errors;
+  std::vector<std::int32_t> dropped;
   if (settings_.policy != port_policy::sequential) return errors;
   for (const auto& [id, port] : settings_.sequential_state) {
     if (routes_.contains(id)) continue;
@@ -189,19 +192,24 @@ std::vector<std::string> broker_map::preload_state() {
     route.listen = {settings_.listen_host, port};
     route.advertised = advertised_for(id, port);
     if (ports_in_use_.contains(port)) {
-      errors.push_back("state file: broker " + std::to_string(id) + " port " +
-                       std::to_string(port) + " collides with another listener; entry ignored");
+      errors.push_back("brokers.state_file: broker " + std::to_string(id) + " port " +
+                       std::to_string(port) +
+                       " collides with another listener; entry ignored (the broker gets a "
+                       "new port when discovered)");
+      dropped.push_back(id);
       continue;
     }
     if (auto ec = binder_.bind(route)) {
-      errors.push_back("state file: cannot listen for broker " + std::to_string(id) + " on " +
+      errors.push_back("brokers.state_file: cannot listen for broker " + std::to_string(id) + " on " +
                        route.listen.str() + ": " + ec.message());
+      dropped.push_back(id);
       continue;
     }
     ports_in_use_.insert(port);
     routes_[id] = route;
     if (events_.added) events_.added(route);
   }
+  for (auto id : dropped) settings_.sequential_state.erase(id);
   return errors;
 }
 

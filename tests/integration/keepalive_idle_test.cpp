@@ -329,7 +329,7 @@ TEST_F(IdleTimeout, IdleClientConnectionIsClosedAndCounted) {
 // classify_first_bytes waits for readability with no deadline, so the connection (and a
 // max_connections slot) is held forever. Fix: start the idle watchdog (or a deadline on the
 // first-bytes wait) before classify_first_bytes.
-TEST_F(IdleTimeout, DISABLED_SilentClientConnectionIsClosed) {
+TEST_F(IdleTimeout, SilentClientConnectionIsClosed) {
   yaml_proxy p(mock_, "timeouts:\n  idle: 300ms\n");
   ASSERT_TRUE(p.ready()) << p.process->output();
   raw_client c(p.setup.bootstrap_port);
