@@ -1,0 +1,121 @@
+// The grepplabs/kafka-proxy command lines users already have, run as they are against a
+// mock cluster on loopback: what the proxy advertises is checked with raw Metadata requests,
+// since the advertised names do not resolve (a librdkafka client could not follow them).
+#include <gtest/gtest.h>
+
+#include "support/kafka_clients.h"
+#include "support/kafka_raw.h"
+#include "support/mock_cluster.h"
+#include "support/ports.h"
+#include "support/proxy_process.h"
+
+using namespace std::chrono_literals;
+using namespace kpp::test;
+
+namespace {
+
+std::string port_text(std::uint16_t p) {
+  return std::to_string(p);
+}
+
+// Raw Metadata v1 through `port`, as one comparable line; the proxy's log on failure.
+std::string advertised_map(std::uint16_t port, proxy_process& proxy) {
+  std::string error;
+  auto brokers = raw_metadata(port, 1, &error);
+  EXPECT_TRUE(brokers) << error << "\n" << proxy.output();
+  return brokers ? describe(*brokers) : "";
+}
+
+TEST(GrepplabsFlags, SeedLineWithThreeMappingsAdvertisesTheMappedNames) {
+  mock_cluster mock(3);
+  const auto up = mock.broker_addresses();
+  // Admin first: without --dynamic-sequential-max-ports the sequential range runs up to 65535,
+  // and the proxy refuses an admin port inside it. Then P1..P3, then the sequential minimum.
+  const auto admin = free_port_run(5);
+  const auto run = static_cast<std::uint16_t>(admin + 1);
+  std::vector<std::string> args{"server"};
+  for (int i = 0; i < 3; ++i) {
+    const auto p = port_text(static_cast<std::uint16_t>(run + i));
+    args.push_back("--bootstrap-server-mapping");
+    args.push_back(up[i] + ",127.0.0.1:" + p + ",b" + std::to_string(i + 1) + ".example.com:" + p);
+  }
+  args.push_back("--dynamic-sequential-min-port=" + port_text(static_cast<std::uint16_t>(run + 3)));
+  args.push_back("--dynamic-advertised-listener=brokers.example.com");
+  args.insert(args.end(), {"--http-listen-address", "127.0.0.1:" + port_text(admin),
+                           "--default-listener-ip", "127.0.0.1"});
+  proxy_process proxy(args);
+  ASSERT_TRUE(proxy.wait_ready(admin)) << proxy.output();
+  const std::string want = "1=b1.example.com:" + port_text(run) +
+                           " 2=b2.example.com:" + port_text(static_cast<std::uint16_t>(run + 1)) +
+                           " 3=b3.example.com:" + port_text(static_cast<std::uint16_t>(run + 2));
+  // Every mapping's listener is also a bootstrap port.
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(advertised_map(static_cast<std::uint16_t>(run + i), proxy), want) << "via P" << i + 1;
+  EXPECT_EQ(proxy.stop(), 0) << proxy.output();
+}
+
+// grepplabs 0.4 deterministic listeners: broker N on min port + N, named by the template.
+std::vector<std::string> deterministic_line(const std::string& upstream, std::uint16_t bootstrap,
+                                            std::uint16_t min_port, std::uint16_t admin) {
+  return {"server",
+          "--bootstrap-server-mapping",
+          upstream + ",127.0.0.1:" + port_text(bootstrap),
+          "--deterministic-listeners",
+          "--dynamic-sequential-min-port",
+          port_text(min_port),
+          "--dynamic-advertised-listener",
+          "b{{.brokerId}}.example.com",
+          "--http-listen-address",
+          "127.0.0.1:" + port_text(admin),
+          "--default-listener-ip",
+          "127.0.0.1"};
+}
+
+TEST(GrepplabsFlags, DeterministicListenersLineAdvertisesTemplateNamesOnMinPortPlusId) {
+  mock_cluster mock(3);
+  // Admin (below the node-id range, which runs up to 65535), bootstrap, min port (node 0),
+  // then nodes 1..3.
+  const auto admin = free_port_run(6);
+  const auto bootstrap = static_cast<std::uint16_t>(admin + 1);
+  const auto min_port = static_cast<std::uint16_t>(admin + 2);
+  const auto args = deterministic_line(mock.broker_addresses().at(0), bootstrap, min_port, admin);
+
+  std::string first;
+  {
+    proxy_process proxy(args);
+    ASSERT_TRUE(proxy.wait_ready(admin)) << proxy.output();
+    first = advertised_map(bootstrap, proxy);
+    ASSERT_EQ(proxy.stop(), 0) << proxy.output();
+  }
+  // Broker 1 is the mapping's upstream: pinned to the mapping's listener and advertised as
+  // its listen address (no advertised part given), as in grepplabs and config/flags.md. The
+  // others get deterministic listeners: min port + node id, named by the template.
+  const std::vector<broker_address> want{{1, "127.0.0.1", bootstrap},
+                                         {2, "b2.example.com", min_port + 2},
+                                         {3, "b3.example.com", min_port + 3}};
+  EXPECT_EQ(first, describe(want));
+
+  // The same command line again, in a new process: the same map.
+  proxy_process again(args);
+  ASSERT_TRUE(again.wait_ready(admin)) << again.output();
+  EXPECT_EQ(advertised_map(bootstrap, again), first);
+  EXPECT_EQ(again.stop(), 0) << again.output();
+}
+
+TEST(GrepplabsFlags, TlsAndSaslFlagsAreRefusedAsNotSupportedYet) {
+  const std::string mapping = "127.0.0.1:1,127.0.0.1:" + port_text(free_port());
+  for (const std::vector<std::string>& extra :
+       {std::vector<std::string>{"--tls-enable"},
+        std::vector<std::string>{"--sasl-aws-region", "x"}}) {
+    std::vector<std::string> args{"server", "--bootstrap-server-mapping", mapping};
+    args.insert(args.end(), extra.begin(), extra.end());
+    proxy_process proxy(args);
+    const auto status = proxy.wait_exit(20s);
+    ASSERT_TRUE(status.has_value()) << extra[0] << " did not stop the start";
+    EXPECT_EQ(*status, 2) << proxy.output();
+    EXPECT_NE(proxy.output().find("not supported yet"), std::string::npos) << proxy.output();
+    EXPECT_NE(proxy.output().find(extra[0]), std::string::npos) << proxy.output();
+  }
+}
+
+}  // namespace
