@@ -34,8 +34,7 @@ std::string node_id_proxy::yaml() const {
          "\n"
          "  listeners:\n"
          "    - listen: 127.0.0.1:" +
-         std::to_string(bootstrap_port) +
-         "\n"
+         std::to_string(bootstrap_port) + "\n" + extra_listeners_yaml +
          "brokers:\n"
          "  port_policy: node-id\n"
          "  base_port: " +

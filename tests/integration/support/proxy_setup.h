@@ -15,6 +15,9 @@ struct node_id_proxy {
   std::string upstream;                       // bootstrap.servers ("h:p,h:p")
   std::string advertised_host = "127.0.0.1";  // brokers.advertised_host (may hold {node_id})
   std::string extra_yaml;                     // appended verbatim: more top-level sections
+  // More entries under bootstrap.listeners, verbatim, e.g. a port fixed to one upstream:
+  // "    - listen: 127.0.0.1:P\n      upstream: 127.0.0.1:U\n".
+  std::string extra_listeners_yaml;
 
   // Free ports for a cluster whose node ids are 1..max_node_id.
   static node_id_proxy for_cluster(const std::string& upstream, int max_node_id);
