@@ -15,7 +15,7 @@ struct free_list {
     for (auto* p : items) ::operator delete(p);
   }
 };
-constexpr std::size_t max_cached = 64;
+constexpr std::size_t max_cached = 16;  // 1 MiB per thread at the default size
 thread_local free_list cache;
 
 }  // namespace

@@ -1,7 +1,8 @@
-// Requests forwarded upstream and still awaiting their response, oldest first. A fixed ring
-// allocated on first use: the session stops reading requests when it is full.
+// Requests forwarded upstream and still awaiting their response, oldest first. A ring that
+// grows on demand up to a fixed capacity: the session stops reading requests when it is full.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -28,18 +29,31 @@ class inflight_fifo {
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
   void push(const inflight_entry& e) {
-    if (!slots_) slots_ = std::make_unique<inflight_entry[]>(capacity_);
-    slots_[(head_ + size_) % capacity_] = e;
+    if (size_ == allocated_) grow();
+    slots_[(head_ + size_) % allocated_] = e;
     ++size_;
   }
   [[nodiscard]] const inflight_entry& front() const noexcept { return slots_[head_]; }
   void pop() noexcept {
-    head_ = (head_ + 1) % capacity_;
+    head_ = (head_ + 1) % allocated_;
     if (--size_ == 0) head_ = 0;
   }
 
  private:
+  // Starts small and doubles up to the capacity: most connections never pipeline deeply,
+  // and an idle one should cost bytes, not kilobytes.
+  void grow() {
+    const std::size_t next = allocated_ == 0 ? std::min<std::size_t>(8, capacity_)
+                                             : std::min(allocated_ * 2, capacity_);
+    auto bigger = std::make_unique<inflight_entry[]>(next);
+    for (std::size_t i = 0; i < size_; ++i) bigger[i] = slots_[(head_ + i) % allocated_];
+    slots_ = std::move(bigger);
+    allocated_ = next;
+    head_ = 0;
+  }
+
   std::size_t capacity_;
+  std::size_t allocated_ = 0;
   std::unique_ptr<inflight_entry[]> slots_;
   std::size_t head_ = 0;
   std::size_t size_ = 0;

@@ -39,3 +39,20 @@ TEST(InflightFifo, CarriesTheEntryAsPushed) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(InflightFifo, GrowsPastItsFirstAllocationKeepingOrder) {
+  kpp::net::inflight_fifo f(100);
+  for (std::int32_t i = 0; i < 5; ++i) f.push({.correlation_id = i});
+  for (std::int32_t i = 0; i < 3; ++i) f.pop();  // head is now mid-ring
+  for (std::int32_t i = 5; i < 100 + 3; ++i) f.push({.correlation_id = i});
+  EXPECT_TRUE(f.full());
+  for (std::int32_t i = 3; i < 103; ++i) {
+    ASSERT_EQ(f.front().correlation_id, i);
+    f.pop();
+  }
+  EXPECT_TRUE(f.empty());
+}
+
+}  // namespace
