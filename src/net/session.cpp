@@ -136,6 +136,9 @@ awaitable<void> session::run() {
   if (!co_await dial()) co_return;
   spdlog::debug("{} connected to {}", peer(), upstream_name_);
   set_stream_options(upstream_, ctx_.settings.keepalive);
+  error_code nb;
+  client_.non_blocking(true, nb);
+  upstream_.non_blocking(true, nb);
 
   response_pump_running_ = true;
   asio::co_spawn(
@@ -422,21 +425,29 @@ awaitable<std::size_t> session::fill(tcp::socket& from, pump_state& st, error_co
   const auto cap = ctx_.settings.buffer_size;
   if (st.begin == st.end) {
     st.begin = st.end = 0;
-    if (st.body_left == 0 && st.assemble_size == 0) st.buf.release();
-    co_await from.async_wait(tcp::socket::wait_read, redirect_error(use_awaitable, ec));
-    if (ec || closed_) co_return 0;
   } else if (st.begin > 0) {  // keep an incomplete frame start at the front
     std::memmove(st.buf.data(), st.buf.data() + st.begin, st.end - st.begin);
     st.end -= st.begin;
     st.begin = 0;
   }
-  if (st.buf.empty()) st.buf = pooled_buffer(cap);
-  const auto n = co_await from.async_read_some(asio::buffer(st.buf.data() + st.end, cap - st.end),
-                                               redirect_error(use_awaitable, ec));
-  if (ec || closed_) co_return 0;
-  st.end += n;
-  touch();
-  co_return n;
+  for (;;) {
+    // Read first (the sockets are non-blocking): under load the bytes are usually there, and
+    // this saves a trip through the reactor per read.
+    if (st.buf.empty()) st.buf = pooled_buffer(cap);
+    const auto n = from.read_some(asio::buffer(st.buf.data() + st.end, cap - st.end), ec);
+    if (!ec) {
+      st.end += n;
+      touch();
+      co_return n;
+    }
+    if (ec != asio::error::would_block && ec != asio::error::try_again) co_return 0;
+    ec.clear();
+    // Nothing to read: wait for readability, holding no buffer if nothing is buffered, so
+    // an idle connection owns no stream buffer.
+    if (st.end == 0 && st.body_left == 0 && st.assemble_size == 0) st.buf.release();
+    co_await from.async_wait(tcp::socket::wait_read, redirect_error(use_awaitable, ec));
+    if (ec || closed_) co_return 0;
+  }
 }
 
 awaitable<bool> session::flush(tcp::socket& to, gather& out) {
