@@ -7,7 +7,7 @@ with_tests=0
 [[ "${1:-}" == "--test" ]] && with_tests=1
 
 build_pkgs=(g++ cmake make pkg-config libboost-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
-            librdkafka-dev libssl-dev libsystemd-dev libgtest-dev libgmock-dev libbenchmark-dev)
+            librdkafka-dev libsystemd-dev libgtest-dev libgmock-dev libbenchmark-dev)
 test_pkgs=(haproxy kcat systemd shellcheck dpkg-dev file clang iproute2 procps)
 
 pkgs=("${build_pkgs[@]}")

@@ -20,6 +20,13 @@ cmake --build build -j"$jobs"
 stamp "tests"
 (cd build && ctest -j"$jobs" --output-on-failure --timeout 600)
 
+stamp "release build, the commands docker/Dockerfile runs"
+release_cmd='cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DKPP_TESTS=OFF -DKPP_BENCH=OFF'
+grep -qF -- "$release_cmd" docker/Dockerfile || { echo "docker/Dockerfile no longer runs: $release_cmd"; exit 1; }
+${release_cmd/-B build/-B build-release} >/dev/null
+cmake --build build-release -j"$jobs"
+build-release/kafka-psc-proxy --version
+
 stamp "sanitizer build (ASan + UBSan)"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKPP_SANITIZE=ON -DKPP_BENCH=OFF >/dev/null
 cmake --build build-asan -j"$jobs"
