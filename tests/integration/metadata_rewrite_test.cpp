@@ -43,7 +43,9 @@ class MetadataRewrite : public ::testing::Test {
     ASSERT_TRUE(proxy_->wait_ready(setup_.admin_port)) << proxy_->output();
   }
   void TearDown() override {
-    if (proxy_) EXPECT_EQ(proxy_->stop(), 0) << proxy_->output();
+    if (proxy_) {
+      EXPECT_EQ(proxy_->stop(), 0) << proxy_->output();
+    }
   }
 
   mock_cluster mock_{3};

@@ -125,7 +125,9 @@ TEST_F(ProduceConsume, AcksZeroProducerKeepsResponsesMatched) {
     producer p(setup_.bootstrap(), {{"acks", "0"}, {"enable.idempotence", "false"}});
     for (std::uint64_t i = 0; i < count; ++i) {
       ASSERT_TRUE(p.produce("acks0", test_key("a0", i), test_value("a0", i))) << p.last_error();
-      if (i % 500 == 499) EXPECT_EQ(client_metadata(p.get()).size(), 3u);
+      if (i % 500 == 499) {
+        EXPECT_EQ(client_metadata(p.get()).size(), 3u);
+      }
     }
     ASSERT_TRUE(p.flush(60s));
     EXPECT_EQ(client_metadata(p.get()).size(), 3u);
