@@ -274,6 +274,10 @@ void check_ports(const config& c, checker& ck) {
 
   const auto& b = c.brokers;
   if (b.policy == port_policy::static_only || !b.dynamic_listeners || b.base_port == 0) return;
+  // The sequential policy skips ports that are taken, so an unbounded sequential range
+  // cannot collide; refusing here would reject working grepplabs command lines
+  // (--dynamic-sequential-min-port below the default admin port 9080).
+  if (b.policy == port_policy::sequential && !b.port_range) return;
   const std::uint32_t first = b.base_port;
   const std::uint32_t last =
       b.port_range ? std::min<std::uint32_t>(65535, first + *b.port_range - 1) : 65535;

@@ -483,14 +483,16 @@ awaitable<void> session::request_pump() {
         continue;
       }
       if (draining_) co_return;  // take no new request; the response pump finishes the rest
-      if (avail < 4 + protocol::request_prefix_size) break;
+      if (avail < 4) break;
       const std::uint32_t size = load_be32(p);
       if (size < protocol::request_prefix_size || size > ctx_.settings.max_frame_size) {
-        fail(admin::protocol_error_cause::frame_too_large,
+        fail(size < protocol::request_prefix_size ? admin::protocol_error_cause::malformed_header
+                                                  : admin::protocol_error_cause::frame_too_large,
              describe_bad_frame_size(size, bytes_view(p, avail), ctx_.settings.max_frame_size,
                                      "client", "limits.max_frame_size"));
         co_return;
       }
+      if (avail < 4 + protocol::request_prefix_size) break;
       if (fifo_.full() && !fifo_.front().response_optional) {
         // Mute the client until responses drain, as a broker does: no unbounded queue.
         if (out.count) {
@@ -528,7 +530,8 @@ awaitable<void> session::request_pump() {
       if (!closed_) {
         if (st.body_left > 0 || st.end > st.begin) {
           ctx_.metrics->count_protocol_error(admin::protocol_error_cause::truncated_frame);
-          spdlog::debug("{} client closed in the middle of a request", peer());
+          spdlog::warn("{} closed: client closed in the middle of a request [truncated_frame]",
+                       peer());
         }
         reason_ = ec == asio::error::eof ? admin::close_reason::client_closed
                                           : admin::close_reason::client_io_error;
@@ -572,7 +575,13 @@ awaitable<void> session::response_pump() {
                                                             st.assemble_size - have),
                                     redirect_error(use_awaitable, ec));
           if (ec || closed_) {
-            if (!closed_) close(admin::close_reason::upstream_io_error);
+            if (!closed_) {
+              spdlog::warn("{} upstream {} closed in the middle of a response ({} of {} bytes) "
+                           "with {} request(s) in flight",
+                           peer(), upstream_name_, have, st.assemble_size, fifo_.size());
+              close(ec == asio::error::eof ? admin::close_reason::upstream_closed
+                                           : admin::close_reason::upstream_io_error);
+            }
             co_return;
           }
           touch();
@@ -594,14 +603,16 @@ awaitable<void> session::response_pump() {
           co_return;
         }
       }
-      if (avail < 8) break;
+      if (avail < 4) break;
       const std::uint32_t size = load_be32(p);
       if (size < 4 || size > ctx_.settings.max_frame_size) {
-        fail(admin::protocol_error_cause::frame_too_large,
+        fail(size < 4 ? admin::protocol_error_cause::malformed_header
+                      : admin::protocol_error_cause::frame_too_large,
              describe_bad_frame_size(size, bytes_view(p, avail), ctx_.settings.max_frame_size,
                                      "upstream " + upstream_name_, "limits.max_frame_size"));
         co_return;
       }
+      if (avail < 8) break;
       const auto v = on_response(bytes_view(p + 4, avail - 4), size);
       if (v == verdict::fail) co_return;
       if (v == verdict::stream) {
