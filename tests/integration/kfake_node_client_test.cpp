@@ -1,0 +1,244 @@
+// @platformatic/kafka (a current pure-JavaScript client: Metadata v12, FindCoordinator v6,
+// Produce v11, Fetch v17, DescribeCluster v0/v1) through the proxy in front of a 3-broker
+// kfake cluster that the proxy knows one broker of. tests/node/e2e.mjs does the Kafka work
+// and prints JSON; this test runs it with a bounded timeout and judges the JSON.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/property_tree/json_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/kfake.h"
+
+using namespace std::chrono_literals;
+using kpp::test::kfake_cluster;
+using kpp::test::kfake_proxy;
+using kpp::test::proxy_mode;
+namespace pt = boost::property_tree;
+
+// get_child(path, default) returns a reference: the default must outlive the loop.
+const boost::property_tree::ptree no_children;
+
+namespace {
+
+const std::string node_dir = std::string(KPP_SOURCE_DIR) + "/tests/node";
+
+// `name` on $PATH, or empty.
+std::string which(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    const auto candidate = dir + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+struct run_result {
+  int status = -1;  // exit status, -signal, or -1000 on timeout
+  std::string out;
+};
+
+// Runs argv with stdout to a file and stderr to another, killed after `timeout`.
+run_result run_bounded(std::vector<std::string> args, std::chrono::seconds timeout,
+                       std::string& err_text) {
+  const auto base = "/tmp/kpp-node-" + std::to_string(::getpid());
+  const auto out_path = base + ".out", err_path = base + ".err";
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    ::execv(argv[0], argv.data());
+    std::_Exit(127);
+  }
+  ::close(out);
+  ::close(err);
+  run_result r;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int st = 0;
+  for (;;) {
+    if (::waitpid(pid, &st, WNOHANG) == pid) {
+      r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &st, 0);
+      r.status = -1000;
+      break;
+    }
+    std::this_thread::sleep_for(20ms);  // polling waitpid
+  }
+  std::ifstream o(out_path), e(err_path);
+  std::stringstream so, se;
+  so << o.rdbuf();
+  se << e.rdbuf();
+  r.out = so.str();
+  err_text = se.str();
+  ::unlink(out_path.c_str());
+  ::unlink(err_path.c_str());
+  return r;
+}
+
+class KfakeNodeClient : public ::testing::TestWithParam<proxy_mode> {
+ protected:
+  void SetUp() override {
+    if (kfake_cluster::binary().empty())
+      GTEST_SKIP()
+          << "kfake-broker not found (set KPP_KFAKE or build ../shared/tools/kfake-broker)";
+    node_ = which("node");
+    if (node_.empty() || which("npm").empty()) GTEST_SKIP() << "node/npm not on PATH";
+    struct stat st {};
+    if (::stat((node_dir + "/node_modules/@platformatic/kafka/package.json").c_str(), &st) != 0)
+      GTEST_SKIP() << "tests/node/node_modules missing: run `npm ci --prefix tests/node`";
+  }
+  std::string node_;
+};
+
+// Runs e2e.mjs through the proxy and judges its JSON; `shuffle` moves leaders meanwhile.
+void run_scenario(proxy_mode mode, const std::string& node, const std::string& shuffle, int n) {
+  const std::string topic =
+      std::string(shuffle.empty() ? "node-" : "node-shuffle-") + to_string(mode);
+  const std::string group = "g-" + topic;
+  kpp::test::kfake_options opts;
+  opts.topics = topic;
+  opts.shuffle = shuffle;
+  kfake_cluster cluster(opts);
+  ASSERT_TRUE(cluster.ok()) << cluster.output();
+  auto proxy = kpp::test::start_proxy(cluster, mode);
+  ASSERT_TRUE(proxy.process.running()) << proxy.process.output();
+
+  std::string err;
+  const auto r = run_bounded(
+      {node, node_dir + "/e2e.mjs", proxy.bootstrap(), topic, group, std::to_string(n), "0"}, 90s,
+      err);
+  ASSERT_NE(r.status, -1000) << "node script timed out\n" << err;
+  pt::ptree json;
+  std::istringstream in(r.out);
+  try {
+    pt::read_json(in, json);
+  } catch (const std::exception& e) {
+    FAIL() << "no JSON from the script (" << e.what() << "): " << r.out << "\n" << err;
+  }
+  EXPECT_EQ(r.status, 0) << json.get("error", std::string()) << "\n" << err;
+  std::printf("[%s] node script: %s\n", to_string(mode), r.out.substr(0, 600).c_str());
+
+  const auto is_proxy = [&](const std::string& host, int port, const std::string& where) {
+    EXPECT_EQ(host, "127.0.0.1") << where;
+    EXPECT_TRUE(proxy.is_proxy_port(port)) << where << ": " << host << ":" << port;
+    EXPECT_FALSE(cluster.is_broker_port(port))
+        << where << ": real broker " << host << ":" << port << " leaked";
+  };
+  const auto check_hostport = [&](const std::string& a, const std::string& where) {
+    const auto colon = a.rfind(':');
+    ASSERT_NE(colon, std::string::npos) << a;
+    is_proxy(a.substr(0, colon), std::atoi(a.c_str() + colon + 1), where);
+  };
+  // Every address learned (Metadata, DescribeCluster, FindCoordinator) and every one dialed.
+  std::size_t learned = 0, dialed = 0;
+  for (const auto& [k, v] : json.get_child("learned", no_children))
+    ++learned, check_hostport(v.data(), "learned");
+  for (const auto& [k, v] : json.get_child("dialed", no_children))
+    ++dialed, check_hostport(v.data(), "dialed");
+  EXPECT_GE(learned, 3u);
+  EXPECT_GE(dialed, 2u);
+
+  std::map<int, int> metadata;  // node id -> port
+  for (const auto& [k, b] : json.get_child("metadata", no_children)) {
+    is_proxy(b.get<std::string>("host"), b.get<int>("port"), "metadata");
+    metadata[b.get<int>("id")] = b.get<int>("port");
+  }
+  EXPECT_EQ(metadata.size(), 3u);
+  for (const char* v : {"v0", "v1"}) {
+    std::size_t brokers = 0;
+    for (const auto& [k, b] : json.get_child(std::string("describeCluster.") + v, no_children)) {
+      ++brokers;
+      is_proxy(b.get<std::string>("host"), b.get<int>("port"), std::string("DescribeCluster ") + v);
+      EXPECT_EQ(b.get<int>("port"), metadata[b.get<int>("id")]) << "DescribeCluster " << v;
+    }
+    EXPECT_EQ(brokers, 3u) << "DescribeCluster " << v;
+  }
+  std::size_t coordinators = 0;
+  for (const auto& [k, c] : json.get_child("findCoordinator", no_children)) {
+    ++coordinators;
+    is_proxy(c.get<std::string>("host"), c.get<int>("port"), "FindCoordinator");
+    EXPECT_EQ(c.get<int>("port"), metadata[c.get<int>("id")]) << "FindCoordinator";
+  }
+  EXPECT_EQ(coordinators, 2u);
+
+  // Every message back exactly once, by content.
+  std::multiset<std::string> consumed;
+  for (const auto& [k, v] : json.get_child("consumed", no_children)) consumed.insert(v.data());
+  EXPECT_EQ(consumed.size(), static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) EXPECT_EQ(consumed.count("node-" + std::to_string(i)), 1u) << i;
+  // Committed offsets read back through OffsetFetch: one per message.
+  long committed = 0;
+  for (const auto& [k, c] : json.get_child("committed", no_children))
+    if (c.get<std::string>("topic") == topic) committed += c.get<long>("offset");
+  EXPECT_EQ(committed, n);
+
+  // Nothing the client sent or kfake answered tripped the proxy.
+  const auto metric = [&](const std::string& p) {
+    return kpp::test::metric_sum(proxy.admin_port, p);
+  };
+  EXPECT_EQ(metric("kafka_psc_proxy_protocol_errors_total"), 0);
+  EXPECT_EQ(metric("kafka_psc_proxy_rewrite_failures_total"), 0);
+  std::printf(
+      "[%s node%s] rewrites: Metadata %ld, FindCoordinator %ld, DescribeCluster %ld, Produce %ld, "
+      "Fetch %ld\n",
+      to_string(mode), shuffle.empty() ? "" : " shuffle",
+      metric("kafka_psc_proxy_rewrites_total{api_key=\"3\"}"),
+      metric("kafka_psc_proxy_rewrites_total{api_key=\"10\"}"),
+      metric("kafka_psc_proxy_rewrites_total{api_key=\"60\"}"),
+      metric("kafka_psc_proxy_rewrites_total{api_key=\"0\"}"),
+      metric("kafka_psc_proxy_rewrites_total{api_key=\"1\"}"));
+  EXPECT_EQ(proxy.process.stop(), 0) << proxy.process.output();
+  cluster.stop();
+  std::printf("[%s node%s] %s", to_string(mode), shuffle.empty() ? "" : " shuffle",
+              cluster.request_summary().c_str());
+  const auto counts = cluster.request_counts();
+  // The versions this client is known to negotiate reached kfake through the proxy.
+  for (const auto& [key, version] :
+       std::vector<std::pair<int, int>>{{3, 12}, {10, 6}, {0, 11}, {1, 17}, {60, 0}, {60, 1}})
+    EXPECT_GT(counts.count({key, version}) ? counts.at({key, version}) : 0, 0)
+        << "key " << key << " v" << version << " never reached kfake";
+}
+
+TEST_P(KfakeNodeClient, MetadataDescribeClusterProduceGroupConsumeCommit) {
+  run_scenario(GetParam(), node_, "", 120);
+}
+
+// Leaders move every 200ms while the client produces (Produce v11) and fetches (Fetch v17):
+// NOT_LEADER_OR_FOLLOWER answers carry KIP-951 NodeEndpoints, which must reach the client
+// rewritten (it dials them: the "dialed" list is checked).
+TEST_P(KfakeNodeClient, LeaderMovesUnderLoad) {
+  run_scenario(GetParam(), node_, "200ms", 400);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, KfakeNodeClient,
+                         ::testing::Values(proxy_mode::yaml_node_id, proxy_mode::grepplabs_flags),
+                         [](const auto& param_info) {
+                           return std::string(to_string(param_info.param));
+                         });
+
+}  // namespace
