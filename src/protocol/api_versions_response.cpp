@@ -6,17 +6,12 @@
 #include "kpp/protocol/tagged_fields.h"
 #include "kpp/protocol/wire_reader.h"
 #include "kpp/protocol/wire_writer.h"
+#include "strict_reads.h"
 
 namespace kpp::protocol {
 namespace {
 
-void write_tags(wire_writer& w, bytes_view tags) {
-  if (tags.empty()) {
-    write_tagged_count(w, 0);
-  } else {
-    w.raw(tags);
-  }
-}
+using detail::write_tags;
 
 }  // namespace
 

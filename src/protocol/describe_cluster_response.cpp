@@ -6,9 +6,17 @@
 #include "kpp/protocol/tagged_fields.h"
 #include "kpp/protocol/wire_reader.h"
 #include "kpp/protocol/wire_writer.h"
+#include "strict_reads.h"
 
 namespace kpp::protocol {
 namespace {
+
+using detail::map_endpoint;
+using detail::read_array_length;
+using detail::read_nullable_string;
+using detail::read_string;
+using detail::read_tags;
+using detail::write_tags;
 
 // DescribeCluster is flexible from v0 (KIP-482 era API): every length is compact.
 constexpr bool flexible = true;
@@ -27,54 +35,12 @@ error unknown() {
   return error{errc::unknown_version, 0, "describe_cluster version"};
 }
 
-// Kafka writes every varint in its shortest form. A longer one decodes to the same value but
-// would re-encode differently, so the byte-identical round trip requires rejecting it.
-void require_shortest(wire_reader& r, std::size_t start, std::uint64_t prefix, std::size_t payload,
-                      std::string_view field) {
-  if (r.ok() && r.offset() - start != uvarint_size(static_cast<std::uint32_t>(prefix)) + payload) {
-    r.fail_at(errc::invalid_value, start, field);
-  }
-}
-
-std::optional<std::string_view> read_nullable_string(wire_reader& r, std::string_view field) {
-  const std::size_t start = r.offset();
-  const auto s = r.nullable_string(flexible, field);
-  require_shortest(r, start, s ? s->size() + 1 : 0, s ? s->size() : 0, field);
-  return r.ok() ? s : std::nullopt;
-}
-
-std::string_view read_string(wire_reader& r, std::string_view field) {
-  const std::size_t start = r.offset();
-  const auto s = r.string(flexible, field);
-  require_shortest(r, start, s.size() + 1, s.size(), field);
-  return s;
-}
-
 // Java reads any non-zero byte as true, but writes only 0 and 1; so do we.
 bool read_bool(wire_reader& r, std::string_view field) {
   const std::size_t start = r.offset();
   const std::int8_t b = r.i8(field);
   if (r.ok() && b != 0 && b != 1) r.fail_at(errc::invalid_value, start, field);
   return b == 1;
-}
-
-bytes_view read_tags(wire_reader& r) {
-  const std::size_t start = r.offset();
-  if (!skip_tagged_fields(r)) return {};
-  return r.since(start);
-}
-
-void write_tags(wire_writer& w, bytes_view section) {
-  if (section.empty()) {
-    write_tagged_count(w, 0);
-  } else {
-    w.raw(section);
-  }
-}
-
-std::optional<advertised_endpoint> map_endpoint(const address_mapper& map, const endpoint& ep) {
-  if (!map) return std::nullopt;  // no mapper refuses everything: fail closed
-  return map(ep);
 }
 
 struct prefix {
@@ -91,7 +57,7 @@ prefix read_prefix(wire_reader& r, std::int16_t version) {
   prefix p;
   p.throttle_time_ms = r.i32("throttle_time_ms");
   p.error_code = r.i16("error_code");
-  p.error_message = read_nullable_string(r, "error_message");
+  p.error_message = read_nullable_string(r, flexible, "error_message");
   if (has_endpoint_type(version)) {
     const std::size_t at = r.offset();
     p.endpoint_type = r.i8("endpoint_type");
@@ -100,25 +66,22 @@ prefix read_prefix(wire_reader& r, std::int16_t version) {
       r.fail_at(errc::invalid_value, at, "endpoint_type");
     }
   }
-  p.cluster_id = read_string(r, "cluster_id");
+  p.cluster_id = read_string(r, flexible, "cluster_id");
   p.controller_id = r.i32("controller_id");
   return p;
 }
 
 std::optional<std::uint32_t> read_broker_count(wire_reader& r, std::int16_t version) {
-  const std::size_t start = r.offset();
   // BrokerId(4) Host(1) Port(4) Rack(1) IsFenced(1, v2+) tags(1) at the least.
   const std::size_t min = 11 + (has_is_fenced(version) ? 1 : 0);
-  const auto n = r.array_length(flexible, min, "brokers");
-  if (n) require_shortest(r, start, std::uint64_t{*n} + 1, 0, "brokers");
-  return r.ok() ? n : std::nullopt;
+  return read_array_length(r, flexible, min, "brokers");
 }
 
 bool read_broker(wire_reader& r, std::int16_t version, describe_cluster_broker& b) {
   b.broker_id = r.i32("brokers[].broker_id");
-  b.host = read_string(r, "brokers[].host");
+  b.host = read_string(r, flexible, "brokers[].host");
   b.port = r.i32("brokers[].port");
-  b.rack = read_nullable_string(r, "brokers[].rack");
+  b.rack = read_nullable_string(r, flexible, "brokers[].rack");
   if (has_is_fenced(version)) b.is_fenced = read_bool(r, "brokers[].is_fenced");
   b.tagged_fields = read_tags(r);
   return r.ok();

@@ -6,9 +6,18 @@
 #include "kpp/protocol/tagged_fields.h"
 #include "kpp/protocol/wire_reader.h"
 #include "kpp/protocol/wire_writer.h"
+#include "strict_reads.h"
 
 namespace kpp::protocol {
 namespace {
+
+using detail::fits;
+using detail::map_endpoint;
+using detail::read_array_length;
+using detail::read_nullable_string;
+using detail::read_string;
+using detail::read_tags;
+using detail::write_tags;
 
 // Which fields a version carries (FindCoordinatorResponse.json).
 struct layout {
@@ -33,57 +42,10 @@ error unknown() {
   return error{errc::unknown_version, 0, "find_coordinator version"};
 }
 
-// Kafka writes every varint in its shortest form. A longer one decodes to the same value but
-// would re-encode differently, so the byte-identical round trip requires rejecting it.
-void require_shortest(wire_reader& r, std::size_t start, std::uint64_t prefix, std::size_t payload,
-                      std::string_view field) {
-  if (r.ok() && r.offset() - start != uvarint_size(static_cast<std::uint32_t>(prefix)) + payload) {
-    r.fail_at(errc::invalid_value, start, field);
-  }
-}
-
-std::optional<std::string_view> read_nullable_string(wire_reader& r, bool flexible,
-                                                     std::string_view field) {
-  const std::size_t start = r.offset();
-  const auto s = r.nullable_string(flexible, field);
-  if (flexible) require_shortest(r, start, s ? s->size() + 1 : 0, s ? s->size() : 0, field);
-  return r.ok() ? s : std::nullopt;
-}
-
-std::string_view read_string(wire_reader& r, bool flexible, std::string_view field) {
-  const std::size_t start = r.offset();
-  const auto s = r.string(flexible, field);
-  if (flexible) require_shortest(r, start, s.size() + 1, s.size(), field);
-  return s;
-}
-
-bytes_view read_tags(wire_reader& r) {
-  const std::size_t start = r.offset();
-  if (!skip_tagged_fields(r)) return {};
-  return r.since(start);
-}
-
-void write_tags(wire_writer& w, bytes_view section) {
-  if (section.empty()) {
-    write_tagged_count(w, 0);
-  } else {
-    w.raw(section);
-  }
-}
-
-bool fits(std::optional<std::string_view> s, bool flexible) {
-  const std::size_t max = flexible ? std::numeric_limits<std::uint32_t>::max() - 1
-                                   : std::numeric_limits<std::int16_t>::max();
-  return !s || s->size() <= max;
-}
-
 // Coordinators[] is compact from its first version (v4 > first flexible v3).
 std::optional<std::uint32_t> read_entry_count(wire_reader& r) {
-  const std::size_t start = r.offset();
   // Key(1) NodeId(4) Host(1) Port(4) ErrorCode(2) ErrorMessage(1) tags(1) at the least.
-  const auto n = r.array_length(true, 14, "coordinators");
-  if (n) require_shortest(r, start, std::uint64_t{*n} + 1, 0, "coordinators");
-  return r.ok() ? n : std::nullopt;
+  return read_array_length(r, true, 14, "coordinators");
 }
 
 bool read_entry(wire_reader& r, find_coordinator_entry& e) {
@@ -105,12 +67,6 @@ void write_entry(wire_writer& w, const find_coordinator_entry& e) {
   w.i16(e.error_code);
   w.nullable_string(e.error_message, true);
   write_tags(w, e.tagged_fields);
-}
-
-// A missing mapper refuses everything, like a mapper returning nullopt: fail closed.
-std::optional<advertised_endpoint> map_endpoint(const address_mapper& map, const endpoint& ep) {
-  if (!map) return std::nullopt;
-  return map(ep);
 }
 
 // The bytes before the address in v0-3: ThrottleTimeMs (v1+), ErrorCode, ErrorMessage (v1+).

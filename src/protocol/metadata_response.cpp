@@ -6,9 +6,18 @@
 #include "kpp/protocol/tagged_fields.h"
 #include "kpp/protocol/wire_reader.h"
 #include "kpp/protocol/wire_writer.h"
+#include "strict_reads.h"
 
 namespace kpp::protocol {
 namespace {
+
+using detail::fits;
+using detail::map_endpoint;
+using detail::read_array_length;
+using detail::read_nullable_string;
+using detail::read_string;
+using detail::read_tags;
+using detail::write_tags;
 
 // Which fields a version carries (MetadataResponse.json; v13 from KIP-1102).
 struct layout {
@@ -51,61 +60,6 @@ error unknown() {
   return error{errc::unknown_version, 0, "metadata version"};
 }
 
-// Kafka writes every varint in its shortest form. A longer one decodes to the same value but
-// would re-encode differently, so the byte-identical round trip requires rejecting it.
-void require_shortest(wire_reader& r, std::size_t start, std::uint64_t prefix, std::size_t payload,
-                      std::string_view field) {
-  if (r.ok() && r.offset() - start != uvarint_size(static_cast<std::uint32_t>(prefix)) + payload) {
-    r.fail_at(errc::invalid_value, start, field);
-  }
-}
-
-std::optional<std::string_view> read_nullable_string(wire_reader& r, bool flexible,
-                                                     std::string_view field) {
-  const std::size_t start = r.offset();
-  const auto s = r.nullable_string(flexible, field);
-  if (flexible) require_shortest(r, start, s ? s->size() + 1 : 0, s ? s->size() : 0, field);
-  return r.ok() ? s : std::nullopt;
-}
-
-std::string_view read_string(wire_reader& r, bool flexible, std::string_view field) {
-  const std::size_t start = r.offset();
-  const auto s = r.string(flexible, field);
-  if (flexible) require_shortest(r, start, s.size() + 1, s.size(), field);
-  return s;
-}
-
-std::optional<std::uint32_t> read_array_length(wire_reader& r, bool flexible,
-                                               std::size_t min_element_size,
-                                               std::string_view field) {
-  const std::size_t start = r.offset();
-  const auto n = r.array_length(flexible, min_element_size, field);
-  if (flexible && n) require_shortest(r, start, std::uint64_t{*n} + 1, 0, field);
-  return r.ok() ? n : std::nullopt;
-}
-
-// A tagged section as a raw span (count included), validated but not interpreted.
-bytes_view read_tags(wire_reader& r) {
-  const std::size_t start = r.offset();
-  if (!skip_tagged_fields(r)) return {};
-  return r.since(start);
-}
-
-void write_tags(wire_writer& w, bytes_view section) {
-  if (section.empty()) {
-    write_tagged_count(w, 0);
-  } else {
-    w.raw(section);
-  }
-}
-
-// Classic strings carry an int16 length; a longer value cannot be written.
-bool fits(std::optional<std::string_view> s, bool flexible) {
-  const std::size_t max = flexible ? std::numeric_limits<std::uint32_t>::max() - 1
-                                   : std::numeric_limits<std::int16_t>::max();
-  return !s || s->size() <= max;
-}
-
 std::size_t min_broker_size(const layout& l) {
   const std::size_t str = l.flexible ? 1 : 2;  // shortest length prefix
   return 4 + str + 4 + (l.rack ? str : 0) + (l.flexible ? 1 : 0);
@@ -126,12 +80,6 @@ void write_broker(wire_writer& w, const layout& l, const metadata_broker& b) {
   w.i32(b.port);
   if (l.rack) w.nullable_string(b.rack, l.flexible);
   if (l.flexible) write_tags(w, b.tagged_fields);
-}
-
-// A missing mapper refuses everything, like a mapper returning nullopt: fail closed.
-std::optional<advertised_endpoint> map_endpoint(const address_mapper& map, const endpoint& ep) {
-  if (!map) return std::nullopt;
-  return map(ep);
 }
 
 // --- Topics are walked only to find where they end; nothing in them is kept. ---
