@@ -30,9 +30,9 @@ int main(int argc, char** argv) {
       break;
   }
   kpp::app::setup_logging(cmd->cfg.log);
-  spdlog::info("kafka-psc-proxy {} starting{}", KPP_VERSION,
-               cmd->config_path.empty() ? " (grepplabs-compatible flags)"
-                                        : " with " + cmd->config_path);
+  spdlog::info(
+      "kafka-psc-proxy {} starting{}", KPP_VERSION,
+      cmd->config_path.empty() ? " (grepplabs-compatible flags)" : " with " + cmd->config_path);
   for (const auto& notice : cmd->notices) spdlog::warn("{}", notice);
   kpp::app::proxy_app app(cmd->cfg, cmd->config_path);
   return app.run();

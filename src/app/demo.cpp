@@ -37,8 +37,9 @@ bool port_free(std::uint16_t port) {
 
 // A run of `count` free loopback ports, for the bootstrap listener and the node-id range.
 std::uint16_t free_port_run(int count) {
-  std::mt19937 rng(static_cast<unsigned>(::getpid()) ^
-                   static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
+  std::mt19937 rng(
+      static_cast<unsigned>(::getpid()) ^
+      static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
   std::uniform_int_distribution<int> pick(20000, 60000);
   for (int attempt = 0; attempt < 200; ++attempt) {
     const auto base = static_cast<std::uint16_t>(pick(rng));
@@ -56,7 +57,8 @@ struct kafka_handle {
   }
 };
 
-rd_kafka_t* make_client(rd_kafka_type_t type, const std::vector<std::pair<std::string, std::string>>& props) {
+rd_kafka_t* make_client(rd_kafka_type_t type,
+                        const std::vector<std::pair<std::string, std::string>>& props) {
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   for (const auto& [k, v] : props) {
@@ -103,12 +105,18 @@ int run_demo(std::uint64_t messages) {
   const std::string yaml =
       "listen: 127.0.0.1\n"
       "bootstrap:\n"
-      "  servers: [" + first_broker + "]\n"
+      "  servers: [" +
+      first_broker +
+      "]\n"
       "  listeners:\n"
-      "    - listen: 127.0.0.1:" + std::to_string(bootstrap_port) + "\n"
+      "    - listen: 127.0.0.1:" +
+      std::to_string(bootstrap_port) +
+      "\n"
       "brokers:\n"
       "  port_policy: node-id\n"
-      "  base_port: " + std::to_string(broker_base) + "\n"
+      "  base_port: " +
+      std::to_string(broker_base) +
+      "\n"
       "  node_id_offset: 0\n"
       "  port_range: 5\n"
       "  advertised_host: localhost\n"
@@ -153,9 +161,9 @@ int run_demo(std::uint64_t messages) {
 
   // 3. A real producer through the proxy (idempotent, batching).
   kafka_handle producer{make_client(RD_KAFKA_PRODUCER, {{"bootstrap.servers", bootstrap},
-                                                         {"enable.idempotence", "true"},
-                                                         {"linger.ms", "5"},
-                                                         {"log_level", "3"}})};
+                                                        {"enable.idempotence", "true"},
+                                                        {"linger.ms", "5"},
+                                                        {"log_level", "3"}})};
   if (!producer.rk) {
     stop_proxy();
     return 1;
@@ -165,9 +173,11 @@ int run_demo(std::uint64_t messages) {
   if (rd_kafka_metadata(producer.rk, 0, nullptr, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
     std::printf("\nbrokers the client saw in Metadata:\n");
     for (int i = 0; i < md->broker_cnt; ++i) {
-      const std::string addr = std::string(md->brokers[i].host) + ":" + std::to_string(md->brokers[i].port);
+      const std::string addr =
+          std::string(md->brokers[i].host) + ":" + std::to_string(md->brokers[i].port);
       seen.insert(addr);
-      const bool real = all_brokers.find(":" + std::to_string(md->brokers[i].port)) != std::string::npos;
+      const bool real =
+          all_brokers.find(":" + std::to_string(md->brokers[i].port)) != std::string::npos;
       std::printf("  node %d at %s%s\n", md->brokers[i].id, addr.c_str(),
                   real ? "  <-- REAL BROKER ADDRESS LEAKED" : "");
       if (real) ++failures;
@@ -183,8 +193,7 @@ int run_demo(std::uint64_t messages) {
     const std::string value = "demo message " + std::to_string(i);
     for (;;) {
       const auto err = rd_kafka_producev(
-          producer.rk, RD_KAFKA_V_TOPIC(topic.c_str()),
-          RD_KAFKA_V_KEY(key.data(), key.size()),
+          producer.rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
           RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
           RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -210,10 +219,10 @@ int run_demo(std::uint64_t messages) {
 
   // 4. A consumer group through the proxy (FindCoordinator, JoinGroup, Fetch, OffsetCommit).
   kafka_handle consumer{make_client(RD_KAFKA_CONSUMER, {{"bootstrap.servers", bootstrap},
-                                                         {"group.id", "demo-group"},
-                                                         {"auto.offset.reset", "earliest"},
-                                                         {"enable.auto.commit", "false"},
-                                                         {"log_level", "3"}})};
+                                                        {"group.id", "demo-group"},
+                                                        {"auto.offset.reset", "earliest"},
+                                                        {"enable.auto.commit", "false"},
+                                                        {"log_level", "3"}})};
   std::vector<bool> got(messages, false);
   std::uint64_t verified = 0;
   std::uint64_t bad = 0;

@@ -15,10 +15,18 @@ class json_message_flag : public spdlog::custom_flag_formatter {
     static constexpr char hex[] = "0123456789abcdef";
     for (char c : std::string_view(msg.payload.data(), msg.payload.size())) {
       switch (c) {
-        case '"': dest.append(std::string_view("\\\"")); break;
-        case '\\': dest.append(std::string_view("\\\\")); break;
-        case '\n': dest.append(std::string_view("\\n")); break;
-        case '\t': dest.append(std::string_view("\\t")); break;
+        case '"':
+          dest.append(std::string_view("\\\""));
+          break;
+        case '\\':
+          dest.append(std::string_view("\\\\"));
+          break;
+        case '\n':
+          dest.append(std::string_view("\\n"));
+          break;
+        case '\t':
+          dest.append(std::string_view("\\t"));
+          break;
         default:
           if (static_cast<unsigned char>(c) < 0x20) {
             const char esc[] = {'\\', 'u', '0', '0', hex[(c >> 4) & 0xF], hex[c & 0xF]};
@@ -36,13 +44,20 @@ class json_message_flag : public spdlog::custom_flag_formatter {
 
 spdlog::level::level_enum to_spdlog(config::log_level l) {
   switch (l) {
-    case config::log_level::trace: return spdlog::level::trace;
-    case config::log_level::debug: return spdlog::level::debug;
-    case config::log_level::info: return spdlog::level::info;
-    case config::log_level::warn: return spdlog::level::warn;
-    case config::log_level::error: return spdlog::level::err;
-    case config::log_level::critical: return spdlog::level::critical;
-    case config::log_level::off: return spdlog::level::off;
+    case config::log_level::trace:
+      return spdlog::level::trace;
+    case config::log_level::debug:
+      return spdlog::level::debug;
+    case config::log_level::info:
+      return spdlog::level::info;
+    case config::log_level::warn:
+      return spdlog::level::warn;
+    case config::log_level::error:
+      return spdlog::level::err;
+    case config::log_level::critical:
+      return spdlog::level::critical;
+    case config::log_level::off:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
@@ -66,6 +81,8 @@ void setup_logging(const config::log_config& log) {
   set_log_level(log.level);
 }
 
-void set_log_level(config::log_level level) { spdlog::set_level(to_spdlog(level)); }
+void set_log_level(config::log_level level) {
+  spdlog::set_level(to_spdlog(level));
+}
 
 }  // namespace kpp::app

@@ -67,8 +67,10 @@ struct proxy_app::impl {
     }
     if (is_ready.exchange(ready) == ready) return;
     metrics.set_ready(ready);
-    if (ready) spdlog::info("ready: every known broker has a listener");
-    else spdlog::info("not ready: {}", not_ready_reason);
+    if (ready)
+      spdlog::info("ready: every known broker has a listener");
+    else
+      spdlog::info("not ready: {}", not_ready_reason);
     if (ready && !notified_ready) {
       notified_ready = true;
       sd_notify(0, "READY=1\nSTATUS=serving");
@@ -130,17 +132,19 @@ struct proxy_app::impl {
     ctx.max_connections = cfg.limits.max_connections;
     for (const auto& d : cfg.brokers.dial) ctx.dial_mappings[d.upstream] = d.dial;
 
-    admin::label_set ka{{"enabled", cfg.keepalive.enabled ? "true" : "false"},
-                        {"idle_seconds", std::to_string(ctx.settings.keepalive.idle.count())},
-                        {"interval_seconds", std::to_string(ctx.settings.keepalive.interval.count())},
-                        {"count", std::to_string(ctx.settings.keepalive.count)}};
+    admin::label_set ka{
+        {"enabled", cfg.keepalive.enabled ? "true" : "false"},
+        {"idle_seconds", std::to_string(ctx.settings.keepalive.idle.count())},
+        {"interval_seconds", std::to_string(ctx.settings.keepalive.interval.count())},
+        {"count", std::to_string(ctx.settings.keepalive.count)}};
     metrics.set_keepalive_info(std::move(ka));
 
     auto map_settings = map_settings_from(cfg);
     if (cfg.brokers.policy == routing::port_policy::sequential) {
       if (cfg.brokers.state_file.empty()) {
-        spdlog::warn("port policy 'sequential' assigns ports in discovery order: run a single "
-                     "instance only, and set brokers.state_file so a restart keeps the map");
+        spdlog::warn(
+            "port policy 'sequential' assigns ports in discovery order: run a single "
+            "instance only, and set brokers.state_file so a restart keeps the map");
       } else {
         auto state = load_port_state(cfg.brokers.state_file);
         if (!state.error.empty()) {
@@ -186,8 +190,10 @@ struct proxy_app::impl {
             return s;
           },
           [](admin::log_level level, std::string_view text) {
-            if (level == admin::log_level::debug) spdlog::debug("admin: {}", text);
-            else spdlog::warn("admin: {}", text);
+            if (level == admin::log_level::debug)
+              spdlog::debug("admin: {}", text);
+            else
+              spdlog::warn("admin: {}", text);
           });
       if (auto ec = admin_server->start()) {
         spdlog::error("cannot listen on {} (admin.address / --http-listen-address): {}",
@@ -308,9 +314,10 @@ struct proxy_app::impl {
     applied.bootstrap.servers = n.bootstrap.servers;
     applied.discovery = n.discovery;
     cfg = applied;
-    spdlog::info("SIGHUP: reloaded {} (log level, forbidden_api_keys, static brokers, bootstrap "
-                 "servers, discovery){}",
-                 config_path, list.empty() ? "" : "; restart needed for: " + list);
+    spdlog::info(
+        "SIGHUP: reloaded {} (log level, forbidden_api_keys, static brokers, bootstrap "
+        "servers, discovery){}",
+        config_path, list.empty() ? "" : "; restart needed for: " + list);
   }
 
   void begin_drain() {
@@ -332,8 +339,10 @@ struct proxy_app::impl {
   void wait_drained(std::chrono::steady_clock::time_point deadline) {
     if (ctx.sessions.size() == 0 || std::chrono::steady_clock::now() >= deadline) {
       const auto left = ctx.sessions.size();
-      if (left) spdlog::warn("drain timeout (timeouts.drain): closing {} connection(s)", left);
-      else spdlog::info("drained; exiting");
+      if (left)
+        spdlog::warn("drain timeout (timeouts.drain): closing {} connection(s)", left);
+      else
+        spdlog::info("drained; exiting");
       if (admin_server) admin_server->stop();
       pool.stop();
       return;
@@ -378,6 +387,8 @@ std::map<std::int32_t, std::uint16_t> proxy_app::port_map() const {
                         : std::map<std::int32_t, std::uint16_t>{};
 }
 
-bool proxy_app::ready() const { return impl_->is_ready.load(); }
+bool proxy_app::ready() const {
+  return impl_->is_ready.load();
+}
 
 }  // namespace kpp::app

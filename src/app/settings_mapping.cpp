@@ -30,7 +30,8 @@ net::session_settings session_settings_from(const config::config& c) {
 
 std::vector<routing::static_node> static_nodes_from(const config::config& c) {
   std::vector<routing::static_node> out;
-  for (const auto& s : c.brokers.static_brokers) out.push_back({s.node_id, s.listen_port, s.advertised});
+  for (const auto& s : c.brokers.static_brokers)
+    out.push_back({s.node_id, s.listen_port, s.advertised});
   return out;
 }
 
@@ -43,11 +44,14 @@ routing::map_settings map_settings_from(const config::config& c) {
   m.range.node_id_offset = c.brokers.node_id_offset;
   m.range.size = c.brokers.port_range.value_or(0);
   std::string why;
-  if (auto t = routing::host_template::parse(c.brokers.advertised_host, &why)) m.advertised_host = *t;
+  if (auto t = routing::host_template::parse(c.brokers.advertised_host, &why))
+    m.advertised_host = *t;
   m.advertised_port = c.brokers.advertised_port;
   m.static_nodes = static_nodes_from(c);
-  for (const auto& a : c.brokers.mappings) m.address_mappings.push_back({a.upstream, a.listen, a.advertised});
-  for (const auto& e : c.brokers.external) m.external_mappings.push_back({e.upstream, e.advertised});
+  for (const auto& a : c.brokers.mappings)
+    m.address_mappings.push_back({a.upstream, a.listen, a.advertised});
+  for (const auto& e : c.brokers.external)
+    m.external_mappings.push_back({e.upstream, e.advertised});
   for (const auto& b : c.bootstrap.listeners) m.reserved_ports.insert(b.listen.port);
   if (c.admin.enabled) m.reserved_ports.insert(c.admin.address.port);
   return m;
@@ -87,7 +91,8 @@ std::vector<bootstrap_port> bootstrap_ports(const config::config& c) {
     const bool duplicate = std::any_of(out.begin(), out.end(), [&](const bootstrap_port& p) {
       return p.listen.port == a.listen.port;
     });
-    if (!duplicate) out.push_back({a.listen, {net::upstream_target::kind::fixed, -1, {a.upstream}}});
+    if (!duplicate)
+      out.push_back({a.listen, {net::upstream_target::kind::fixed, -1, {a.upstream}}});
   }
   return out;
 }

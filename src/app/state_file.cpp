@@ -44,7 +44,8 @@ state_load load_port_state(const std::string& path) {
 std::string save_port_state(const std::string& path,
                             const std::map<std::int32_t, std::uint16_t>& ports) {
   std::string text = "# kafka-psc-proxy sequential port map: node_id port\n";
-  for (const auto& [node, port] : ports) text += std::to_string(node) + " " + std::to_string(port) + "\n";
+  for (const auto& [node, port] : ports)
+    text += std::to_string(node) + " " + std::to_string(port) + "\n";
   const std::string tmp = path + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return tmp + ": " + std::strerror(errno);

@@ -50,7 +50,8 @@ asio::awaitable<exchange_result> exchange(asio::ip::tcp::socket& s, const byte_b
     s.close(ignored);
   });
   error_code ec;
-  co_await asio::async_write(s, asio::buffer(request), asio::redirect_error(asio::use_awaitable, ec));
+  co_await asio::async_write(s, asio::buffer(request),
+                             asio::redirect_error(asio::use_awaitable, ec));
   std::array<std::byte, 4> size_bytes{};
   if (!ec)
     co_await asio::async_read(s, asio::buffer(size_bytes),
@@ -79,8 +80,7 @@ asio::awaitable<exchange_result> exchange(asio::ip::tcp::socket& s, const byte_b
 
 }  // namespace
 
-metadata_poller::metadata_poller(net::proxy_context& ctx, poller_settings settings,
-                                 report on_poll)
+metadata_poller::metadata_poller(net::proxy_context& ctx, poller_settings settings, report on_poll)
     : ctx_(ctx), settings_(std::move(settings)), on_poll_(std::move(on_poll)) {}
 
 asio::awaitable<poll_outcome> metadata_poller::fetch_from(const routing::host_port& server) {
@@ -126,8 +126,8 @@ asio::awaitable<poll_outcome> metadata_poller::fetch_from(const routing::host_po
 
   auto md_body = protocol::encode_metadata_request_body(version);
   if (!md_body) {
-    out.error = "cannot encode Metadata v" + std::to_string(version) + ": " +
-                md_body.error().describe();
+    out.error =
+        "cannot encode Metadata v" + std::to_string(version) + ": " + md_body.error().describe();
     co_return out;
   }
   request.clear();
@@ -144,8 +144,8 @@ asio::awaitable<poll_outcome> metadata_poller::fetch_from(const routing::host_po
     out.error = address.str() + ": malformed Metadata response: " + md_header.error().describe();
     co_return out;
   }
-  auto view = protocol::decode_metadata_response(bytes_view(md.payload).subspan(md_header->size),
-                                                 version);
+  auto view =
+      protocol::decode_metadata_response(bytes_view(md.payload).subspan(md_header->size), version);
   if (!view) {
     out.error = address.str() + ": malformed Metadata v" + std::to_string(version) +
                 " response: " + view.error().describe();

@@ -29,7 +29,9 @@ pooled_buffer::pooled_buffer(std::size_t size) : size_(size) {
   }
 }
 
-pooled_buffer::~pooled_buffer() { release(); }
+pooled_buffer::~pooled_buffer() {
+  release();
+}
 
 pooled_buffer::pooled_buffer(pooled_buffer&& other) noexcept
     : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}

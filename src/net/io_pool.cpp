@@ -27,7 +27,9 @@ void io_pool::start() {
     threads_.emplace_back([ctx = contexts_[i].get()] { ctx->run(); });
 }
 
-void io_pool::run_main() { contexts_.front()->run(); }
+void io_pool::run_main() {
+  contexts_.front()->run();
+}
 
 void io_pool::stop() {
   guards_.clear();

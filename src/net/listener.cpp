@@ -73,8 +73,8 @@ void listener::accept_next() {
       socket.close(ignored);
     } else {
       set_stream_options(socket, self->ctx_.settings.keepalive);
-      auto s = std::make_shared<session>(self->ctx_, std::move(socket), self->target_,
-                                         self->metrics_);
+      auto s =
+          std::make_shared<session>(self->ctx_, std::move(socket), self->target_, self->metrics_);
       session::start(std::move(s));
     }
     self->accept_next();
@@ -83,8 +83,8 @@ void listener::accept_next() {
 
 std::error_code listener_set::bind(const routing::broker_route& route) {
   upstream_target target{upstream_target::kind::broker, route.node_id, {}};
-  auto metrics = ctx_.metrics->listener(
-      {admin::listener_kind::broker, route.listen.port, route.node_id});
+  auto metrics =
+      ctx_.metrics->listener({admin::listener_kind::broker, route.listen.port, route.node_id});
   auto l = std::make_shared<listener>(ctx_, std::move(target), std::move(metrics));
   if (auto ec = l->open(route.listen)) return ec;
   std::lock_guard lock(mutex_);

@@ -51,8 +51,8 @@ struct session::gather {
   std::size_t count = 0;
   std::size_t bytes = 0;
   void add(const std::byte* p, std::size_t n) {
-    if (count > 0 && static_cast<const std::byte*>(items[count - 1].data()) +
-                             items[count - 1].size() == p) {
+    if (count > 0 &&
+        static_cast<const std::byte*>(items[count - 1].data()) + items[count - 1].size() == p) {
       items[count - 1] = asio::const_buffer(items[count - 1].data(), items[count - 1].size() + n);
     } else {
       items[count++] = asio::const_buffer(p, n);
@@ -65,7 +65,6 @@ struct session::gather {
     bytes = 0;
   }
 };
-
 
 session::session(proxy_context& ctx, tcp::socket client, upstream_target target,
                  std::shared_ptr<admin::listener_metrics> listener)
@@ -85,12 +84,15 @@ session::session(proxy_context& ctx, tcp::socket client, upstream_target target,
   if (!ec) source_ = ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
-session::~session() { ctx_.sessions.remove(registry_id_); }
+session::~session() {
+  ctx_.sessions.remove(registry_id_);
+}
 
 void session::start(std::shared_ptr<session> self) {
   self->registry_id_ = self->ctx_.sessions.add(self);
   auto ex = self->client_.get_executor();
-  asio::co_spawn(ex, [self]() -> awaitable<void> { co_await self->run(); }, asio::detached);
+  asio::co_spawn(
+      ex, [self]() -> awaitable<void> { co_await self->run(); }, asio::detached);
 }
 
 std::string session::peer() const {
@@ -129,8 +131,9 @@ awaitable<void> session::run() {
   auto self = shared_from_this();
   // The watchdog runs from the first moment: a client that connects and never speaks is idle.
   if (ctx_.settings.idle_timeout.count() > 0 || ctx_.settings.write_timeout.count() > 0)
-    asio::co_spawn(client_.get_executor(), [self]() -> awaitable<void> { co_await self->watchdog(); },
-                   asio::detached);
+    asio::co_spawn(
+        client_.get_executor(), [self]() -> awaitable<void> { co_await self->watchdog(); },
+        asio::detached);
   if (ctx_.settings.proxy_protocol && !co_await read_proxy_header()) co_return;
   if (!co_await classify_first_bytes()) co_return;
   if (!co_await dial()) co_return;
@@ -254,8 +257,8 @@ session::verdict session::on_request(bytes_view payload, std::size_t frame_size,
     bool kafka = false;
     if (prefix) {
       const auto* api = protocol::find_api(prefix->api_key);
-      kafka = api && prefix->api_version >= api->min_version &&
-              prefix->api_version <= api->max_version;
+      kafka =
+          api && prefix->api_version >= api->min_version && prefix->api_version <= api->max_version;
     }
     if (!kafka) {
       fifo_.push({.raw_sasl = true});
@@ -338,8 +341,9 @@ session::verdict session::on_response(bytes_view payload, std::size_t /*frame_si
       continue;
     }
     fail(admin::protocol_error_cause::correlation_mismatch,
-         "response correlation id " + std::to_string(corr) + " does not match the oldest request (" +
-             std::to_string(head.correlation_id) + ", api_key=" + std::to_string(head.api_key) + ")");
+         "response correlation id " + std::to_string(corr) +
+             " does not match the oldest request (" + std::to_string(head.correlation_id) +
+             ", api_key=" + std::to_string(head.api_key) + ")");
     return verdict::fail;
   }
   const auto& head = fifo_.front();
@@ -354,9 +358,11 @@ session::verdict session::on_response(bytes_view payload, std::size_t /*frame_si
           offered += (i ? "," : "") + std::string(r.string(false, "mechanisms[]"));
       }
       ctx_.metrics->count_protocol_error(admin::protocol_error_cause::sasl_mechanism_unsupported);
-      spdlog::warn("{} broker {} does not offer SASL mechanism '{}' (it offers: {}); fix the "
-                   "client's sasl.mechanism or the broker's sasl.enabled.mechanisms [sasl_mechanism_unsupported]",
-                   peer(), upstream_name_, sasl_mechanism_, offered.empty() ? "none" : offered);
+      spdlog::warn(
+          "{} broker {} does not offer SASL mechanism '{}' (it offers: {}); fix the "
+          "client's sasl.mechanism or the broker's sasl.enabled.mechanisms "
+          "[sasl_mechanism_unsupported]",
+          peer(), upstream_name_, sasl_mechanism_, offered.empty() ? "none" : offered);
     }
   }
   return head.action == protocol::response_action::stream ? verdict::stream : verdict::assemble;
@@ -413,9 +419,18 @@ struct session::pump_state {
   pooled_buffer buf;
   std::size_t begin = 0;
   std::size_t end = 0;
-  std::size_t body_left = 0;    // bytes of a streamed frame not yet forwarded
+  std::size_t body_left = 0;      // bytes of a streamed frame not yet forwarded
   std::size_t assemble_size = 0;  // payload size of the frame being assembled, 0 if none
-  std::size_t header_need = 0;    // payload bytes a decision needs at a frame start
+
+  // Queues what is buffered of a streamed frame's remaining bytes; false at a frame start.
+  bool forward_body(gather& out) {
+    if (body_left == 0) return false;
+    const auto take = std::min(body_left, end - begin);
+    out.add(buf.data() + begin, take);
+    begin += take;
+    body_left -= take;
+    return true;
+  }
 };
 
 // Reads more from `from` into the pump's buffer. Returns the byte count, 0 at end or error.
@@ -473,15 +488,9 @@ awaitable<void> session::request_pump() {
         want_read = false;
         break;
       }
+      if (st.forward_body(out)) continue;
       std::byte* p = st.buf.data() + st.begin;
       const std::size_t avail = st.end - st.begin;
-      if (st.body_left > 0) {
-        const auto take = std::min(st.body_left, avail);
-        out.add(p, take);
-        st.begin += take;
-        st.body_left -= take;
-        continue;
-      }
       if (draining_) co_return;  // take no new request; the response pump finishes the rest
       if (avail < 4) break;
       const std::uint32_t size = load_be32(p);
@@ -506,8 +515,8 @@ awaitable<void> session::request_pump() {
         continue;
       }
       std::size_t need = 0;
-      const auto v = on_request(bytes_view(p + 4, std::min<std::size_t>(size, avail - 4)), size,
-                                &need);
+      const auto v =
+          on_request(bytes_view(p + 4, std::min<std::size_t>(size, avail - 4)), size, &need);
       if (v == verdict::fail) co_return;
       if (v == verdict::need_more) {
         if (4 + need > ctx_.settings.buffer_size) {
@@ -534,7 +543,7 @@ awaitable<void> session::request_pump() {
                        peer());
         }
         reason_ = ec == asio::error::eof ? admin::close_reason::client_closed
-                                          : admin::close_reason::client_io_error;
+                                         : admin::close_reason::client_io_error;
       }
       co_return;
     }
@@ -552,15 +561,9 @@ awaitable<void> session::response_pump() {
         want_read = false;
         break;
       }
+      if (st.forward_body(out)) continue;
       std::byte* p = st.buf.data() + st.begin;
       const std::size_t avail = st.end - st.begin;
-      if (st.body_left > 0) {
-        const auto take = std::min(st.body_left, avail);
-        out.add(p, take);
-        st.begin += take;
-        st.body_left -= take;
-        continue;
-      }
       if (st.assemble_size > 0) {
         const auto take = std::min(st.assemble_size - scratch_.size(), avail);
         scratch_.insert(scratch_.end(), p, p + take);
@@ -571,14 +574,15 @@ awaitable<void> session::response_pump() {
           const auto have = scratch_.size();
           scratch_.resize(st.assemble_size);
           error_code ec;
-          co_await asio::async_read(upstream_, asio::buffer(scratch_.data() + have,
-                                                            st.assemble_size - have),
+          co_await asio::async_read(upstream_,
+                                    asio::buffer(scratch_.data() + have, st.assemble_size - have),
                                     redirect_error(use_awaitable, ec));
           if (ec || closed_) {
             if (!closed_) {
-              spdlog::warn("{} upstream {} closed in the middle of a response ({} of {} bytes) "
-                           "with {} request(s) in flight",
-                           peer(), upstream_name_, have, st.assemble_size, fifo_.size());
+              spdlog::warn(
+                  "{} upstream {} closed in the middle of a response ({} of {} bytes) "
+                  "with {} request(s) in flight",
+                  peer(), upstream_name_, have, st.assemble_size, fifo_.size());
               close(ec == asio::error::eof ? admin::close_reason::upstream_closed
                                            : admin::close_reason::upstream_io_error);
             }
@@ -597,7 +601,7 @@ awaitable<void> session::response_pump() {
         continue;
       }
       if (first && avail >= 3) {  // TLS bytes from a broker we reached in plaintext
-        first = false;                // (a TLS alert is only 7 bytes: look before 8)
+        first = false;            // (a TLS alert is only 7 bytes: look before 8)
         if (auto m = classify_upstream_bytes(bytes_view(p, avail))) {
           fail(m->cause, m->message + " (upstream " + upstream_name_ + ")");
           co_return;
@@ -639,15 +643,16 @@ awaitable<void> session::response_pump() {
     error_code ec;
     if (co_await fill(upstream_, st, ec) == 0) {
       if (!closed_ && first && st.end > st.begin) {
-        if (auto m = classify_upstream_bytes(bytes_view(st.buf.data() + st.begin, st.end - st.begin))) {
+        if (auto m =
+                classify_upstream_bytes(bytes_view(st.buf.data() + st.begin, st.end - st.begin))) {
           fail(m->cause, m->message + " (upstream " + upstream_name_ + ")");
           co_return;
         }
       }
       if (!closed_) {
         if (st.body_left > 0 || st.assemble_size > 0 || !fifo_.empty())
-          spdlog::warn("{} upstream {} closed with {} request(s) in flight", peer(),
-                       upstream_name_, fifo_.size());
+          spdlog::warn("{} upstream {} closed with {} request(s) in flight", peer(), upstream_name_,
+                       fifo_.size());
         close(ec == asio::error::eof ? admin::close_reason::upstream_closed
                                      : admin::close_reason::upstream_io_error);
       }

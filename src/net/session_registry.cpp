@@ -20,7 +20,8 @@ std::size_t session_registry::size() const {
   return sessions_.size();
 }
 
-void session_registry::for_each(const std::function<void(const std::shared_ptr<session>&)>& f) const {
+void session_registry::for_each(
+    const std::function<void(const std::shared_ptr<session>&)>& f) const {
   std::vector<std::shared_ptr<session>> live;
   {
     std::lock_guard lock(mutex_);

@@ -44,16 +44,16 @@ broker_map::ensure_result broker_map::create_locked(std::int32_t node_id,
   route.upstream = upstream;
 
   auto by_upstream = [&](const auto& m) { return m.upstream == upstream; };
-  if (auto it = std::find_if(settings_.external_mappings.begin(),
-                             settings_.external_mappings.end(), by_upstream);
+  if (auto it = std::find_if(settings_.external_mappings.begin(), settings_.external_mappings.end(),
+                             by_upstream);
       it != settings_.external_mappings.end()) {
     route.local_listener = false;
     route.advertised = it->advertised;
     routes_[node_id] = route;
     return {route, {}};
   }
-  if (auto it = std::find_if(settings_.address_mappings.begin(),
-                             settings_.address_mappings.end(), by_upstream);
+  if (auto it = std::find_if(settings_.address_mappings.begin(), settings_.address_mappings.end(),
+                             by_upstream);
       it != settings_.address_mappings.end()) {
     route.listen = it->listen;
     route.advertised = it->advertised;
@@ -200,8 +200,8 @@ std::vector<std::string> broker_map::preload_state() {
       continue;
     }
     if (auto ec = binder_.bind(route)) {
-      errors.push_back("brokers.state_file: cannot listen for broker " + std::to_string(id) + " on " +
-                       route.listen.str() + ": " + ec.message());
+      errors.push_back("brokers.state_file: cannot listen for broker " + std::to_string(id) +
+                       " on " + route.listen.str() + ": " + ec.message());
       dropped.push_back(id);
       continue;
     }
@@ -223,8 +223,8 @@ protocol::address_mapper broker_map::mapper() {
     // here would move that broker's upstream. They are not proxied: refuse (fail closed).
     if (ep.kind == protocol::endpoint_kind::controller) return std::nullopt;
     if (ep.port <= 0 || ep.port > 65535 || ep.host.empty()) return std::nullopt;
-    auto result = ensure(ep.node_id, host_port{std::string(ep.host),
-                                               static_cast<std::uint16_t>(ep.port)});
+    auto result =
+        ensure(ep.node_id, host_port{std::string(ep.host), static_cast<std::uint16_t>(ep.port)});
     if (!result.route) return std::nullopt;
     return protocol::advertised_endpoint{result.route->advertised.host,
                                          result.route->advertised.port};

@@ -26,8 +26,8 @@ std::optional<host_template> host_template::parse(std::string_view pattern, std:
     if (pattern[i] == '{') {
       if (pattern.substr(i, placeholder.size()) != placeholder) {
         auto close = pattern.find('}', i);
-        auto name = pattern.substr(i, close == std::string_view::npos ? std::string_view::npos
-                                                                      : close - i + 1);
+        auto name = pattern.substr(
+            i, close == std::string_view::npos ? std::string_view::npos : close - i + 1);
         return fail("has an unknown placeholder " + std::string(name) +
                     "; the only placeholder is {node_id}, e.g. b{node_id}.example.com");
       }

@@ -43,8 +43,8 @@ class inflight_fifo {
   // Starts small and doubles up to the capacity: most connections never pipeline deeply,
   // and an idle one should cost bytes, not kilobytes.
   void grow() {
-    const std::size_t next = allocated_ == 0 ? std::min<std::size_t>(8, capacity_)
-                                             : std::min(allocated_ * 2, capacity_);
+    const std::size_t next =
+        allocated_ == 0 ? std::min<std::size_t>(8, capacity_) : std::min(allocated_ * 2, capacity_);
     auto bigger = std::make_unique<inflight_entry[]>(next);
     for (std::size_t i = 0; i < size_; ++i) bigger[i] = slots_[(head_ + i) % allocated_];
     slots_ = std::move(bigger);

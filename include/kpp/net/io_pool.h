@@ -18,7 +18,7 @@ class io_pool {
 
   boost::asio::io_context& main() { return *contexts_.front(); }  // listeners, timers
   boost::asio::io_context& next();                                // round robin for sessions
-  void start();  // runs every context but main() on its own thread
+  void start();     // runs every context but main() on its own thread
   void run_main();  // runs main() on the calling thread until stop()
   void stop();
   void join();

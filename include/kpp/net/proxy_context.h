@@ -4,13 +4,13 @@
 
 #include <array>
 #include <atomic>
-#include <set>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "kpp/admin/metrics.h"

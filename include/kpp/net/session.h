@@ -67,10 +67,10 @@ class session : public std::enable_shared_from_this<session> {
   std::shared_ptr<admin::listener_metrics> listener_;
   admin::connection_guard listener_guard_;
   admin::connection_guard psc_guard_;
-  std::uint64_t id_ = 0;        // connection id in every log line
+  std::uint64_t id_ = 0;  // connection id in every log line
   std::uint64_t registry_id_ = 0;
-  std::string source_;          // client address, or the one the PROXY header carried
-  std::string psc_id_;          // PSC connection id from the PROXY v2 TLV
+  std::string source_;  // client address, or the one the PROXY header carried
+  std::string psc_id_;  // PSC connection id from the PROXY v2 TLV
   std::string upstream_name_;
   std::string sasl_mechanism_;  // from the client's SaslHandshake, for the diagnostic
   inflight_fifo fifo_;

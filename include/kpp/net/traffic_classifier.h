@@ -26,8 +26,7 @@ struct mismatch {
 // "client sent a frame of 0x16030100 bytes (369295616), above limits.max_frame_size ...;
 // these bytes look like a TLS handshake".
 [[nodiscard]] std::string describe_bad_frame_size(std::uint32_t size, protocol::bytes_view head,
-                                                  std::size_t max_frame_size,
-                                                  std::string_view who,
+                                                  std::size_t max_frame_size, std::string_view who,
                                                   std::string_view setting);
 
 }  // namespace kpp::net

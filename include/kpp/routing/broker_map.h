@@ -44,7 +44,7 @@ struct static_node {
 
 struct map_settings {
   port_policy policy = port_policy::node_id;
-  bool dynamic_listeners = true;       // false: only configured mappings (fail closed otherwise)
+  bool dynamic_listeners = true;        // false: only configured mappings (fail closed otherwise)
   std::string listen_host = "0.0.0.0";  // where dynamic listeners bind
   port_range range;
   host_template advertised_host;
@@ -52,7 +52,7 @@ struct map_settings {
   std::vector<static_node> static_nodes;
   std::vector<address_mapping> address_mappings;
   std::vector<external_mapping> external_mappings;
-  std::set<std::uint16_t> reserved_ports;          // bootstrap, admin: never a broker port
+  std::set<std::uint16_t> reserved_ports;                  // bootstrap, admin: never a broker port
   std::map<std::int32_t, std::uint16_t> sequential_state;  // node -> port, from the state file
 };
 
@@ -62,7 +62,7 @@ struct broker_route {
   host_port listen;                   // local listener (port 0: none, external mapping)
   host_port advertised;               // what clients are told
   bool local_listener = true;
-  bool configured_listener = false;   // bound at start by configuration, not by the map
+  bool configured_listener = false;  // bound at start by configuration, not by the map
   friend bool operator==(const broker_route&, const broker_route&) = default;
 };
 

@@ -19,7 +19,9 @@ mock_cluster::~mock_cluster() {
   if (owner_) rd_kafka_destroy(owner_);
 }
 
-std::string mock_cluster::bootstraps() const { return rd_kafka_mock_cluster_bootstraps(cluster_); }
+std::string mock_cluster::bootstraps() const {
+  return rd_kafka_mock_cluster_bootstraps(cluster_);
+}
 
 std::vector<std::string> mock_cluster::broker_addresses() const {
   std::vector<std::string> out;
@@ -27,7 +29,8 @@ std::vector<std::string> mock_cluster::broker_addresses() const {
   std::size_t start = 0;
   while (start <= all.size()) {
     auto comma = all.find(',', start);
-    out.push_back(all.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    out.push_back(
+        all.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     if (comma == std::string::npos) break;
     start = comma + 1;
   }

@@ -36,9 +36,12 @@ int decode_status(int status) {
 
 }  // namespace
 
-const char* proxy_binary() { return KPP_PROXY_BIN; }
+const char* proxy_binary() {
+  return KPP_PROXY_BIN;
+}
 
-http_reply http_get(std::uint16_t port, const std::string& path, std::chrono::milliseconds timeout) {
+http_reply http_get(std::uint16_t port, const std::string& path,
+                    std::chrono::milliseconds timeout) {
   http_reply reply;
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
@@ -49,7 +52,8 @@ http_reply http_get(std::uint16_t port, const std::string& path, std::chrono::mi
     ::close(fd);
     return reply;
   }
-  const std::string req = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  const std::string req =
+      "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
   if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
     ::close(fd);
     return reply;
@@ -69,7 +73,8 @@ http_reply http_get(std::uint16_t port, const std::string& path, std::chrono::mi
   ::close(fd);
   if (data.rfind("HTTP/1.", 0) != 0 || data.size() < 12) return reply;
   reply.status = std::atoi(data.c_str() + 9);
-  if (auto body = data.find("\r\n\r\n"); body != std::string::npos) reply.body = data.substr(body + 4);
+  if (auto body = data.find("\r\n\r\n"); body != std::string::npos)
+    reply.body = data.substr(body + 4);
   return reply;
 }
 
@@ -148,7 +153,8 @@ bool proxy_process::wait_ready(std::uint16_t admin_port, std::chrono::millisecon
   return false;
 }
 
-bool proxy_process::wait_for_output(const std::string& text, std::chrono::milliseconds timeout) const {
+bool proxy_process::wait_for_output(const std::string& text,
+                                    std::chrono::milliseconds timeout) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (output().find(text) != std::string::npos) return true;

@@ -25,7 +25,9 @@ raw_client::raw_client(std::uint16_t port) {
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-raw_client::~raw_client() { close(); }
+raw_client::~raw_client() {
+  close();
+}
 
 void raw_client::close() {
   if (fd_ >= 0) ::close(fd_);
@@ -62,7 +64,8 @@ std::optional<bytes> raw_client::read_frame(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::uint8_t size_bytes[4];
   if (!read_exact(size_bytes, 4, deadline)) return std::nullopt;
-  const std::uint32_t size = (std::uint32_t(size_bytes[0]) << 24) | (std::uint32_t(size_bytes[1]) << 16) |
+  const std::uint32_t size = (std::uint32_t(size_bytes[0]) << 24) |
+                             (std::uint32_t(size_bytes[1]) << 16) |
                              (std::uint32_t(size_bytes[2]) << 8) | std::uint32_t(size_bytes[3]);
   if (size > (256u << 20)) return std::nullopt;
   bytes payload(size);
@@ -97,8 +100,9 @@ std::int16_t get_i16(const bytes& b, std::size_t at) {
   return static_cast<std::int16_t>((b.at(at) << 8) | b.at(at + 1));
 }
 std::int32_t get_i32(const bytes& b, std::size_t at) {
-  return static_cast<std::int32_t>((std::uint32_t(b.at(at)) << 24) | (std::uint32_t(b.at(at + 1)) << 16) |
-                                   (std::uint32_t(b.at(at + 2)) << 8) | std::uint32_t(b.at(at + 3)));
+  return static_cast<std::int32_t>(
+      (std::uint32_t(b.at(at)) << 24) | (std::uint32_t(b.at(at + 1)) << 16) |
+      (std::uint32_t(b.at(at + 2)) << 8) | std::uint32_t(b.at(at + 3)));
 }
 
 namespace {

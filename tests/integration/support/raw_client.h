@@ -22,7 +22,8 @@ class raw_client {
   [[nodiscard]] bool connected() const { return fd_ >= 0; }
   bool send(const bytes& data);
   // A whole frame's payload (without the size), or nullopt on close/timeout.
-  std::optional<bytes> read_frame(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+  std::optional<bytes> read_frame(
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
   // True when the peer closed the connection (EOF or reset) within `timeout`.
   bool closed_by_peer(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
   void close();

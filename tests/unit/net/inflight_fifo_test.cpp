@@ -28,8 +28,11 @@ TEST(InflightFifo, KeepsOrderAcrossWrapAround) {
 
 TEST(InflightFifo, CarriesTheEntryAsPushed) {
   inflight_fifo f(2);
-  f.push({.correlation_id = 7, .api_key = 3, .api_version = 12,
-          .action = kpp::protocol::response_action::metadata, .response_optional = false});
+  f.push({.correlation_id = 7,
+          .api_key = 3,
+          .api_version = 12,
+          .action = kpp::protocol::response_action::metadata,
+          .response_optional = false});
   f.push({.correlation_id = 8, .api_key = 0, .response_optional = true});
   EXPECT_EQ(f.front().action, kpp::protocol::response_action::metadata);
   EXPECT_EQ(f.front().api_version, 12);

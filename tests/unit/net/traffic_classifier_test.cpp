@@ -59,12 +59,14 @@ TEST(TrafficClassifier, TlsAlertOrHandshakeFromUpstream) {
 
 TEST(TrafficClassifier, OversizeFrameNamesLengthInHexAndTheCause) {
   const auto tls = bytes_of({0x16, 0x03, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00});
-  const auto line = describe_bad_frame_size(0x16030100, tls, 1024, "client", "limits.max_frame_size");
+  const auto line =
+      describe_bad_frame_size(0x16030100, tls, 1024, "client", "limits.max_frame_size");
   EXPECT_NE(line.find("0x16030100"), std::string::npos) << line;
   EXPECT_NE(line.find("limits.max_frame_size"), std::string::npos) << line;
   EXPECT_NE(line.find("look like TLS"), std::string::npos) << line;
   const auto plain = bytes_of({0x00, 0x10, 0x00, 0x00, 0x00, 0x12, 0x00, 0x00});
-  const auto line2 = describe_bad_frame_size(0x00100000, plain, 1024, "client", "limits.max_frame_size");
+  const auto line2 =
+      describe_bad_frame_size(0x00100000, plain, 1024, "client", "limits.max_frame_size");
   EXPECT_EQ(line2.find("TLS"), std::string::npos) << line2;
   EXPECT_NE(line2.find("1048576"), std::string::npos) << line2;
 }
