@@ -2,6 +2,7 @@
 
 #include "kpp/protocol/tagged_fields.h"
 #include "kpp/protocol/wire_reader.h"
+#include "topic_walk.h"
 
 namespace kpp::protocol {
 namespace {
@@ -47,23 +48,12 @@ result<fetch_response_layout> scan_fetch_response(bytes_view body, std::int16_t 
   r.skip(4, "throttle_time_ms");
   layout.error_code = r.i16("error_code");
   layout.session_id = r.i32("session_id");
-  const auto topics = r.array_length(compact, (by_id ? 16 : 1) + 2, "responses");
-  if (!r.ok()) return r.err();
-  layout.topics = *topics;
-  for (std::uint32_t t = 0; t < *topics; ++t) {
-    if (by_id) {
-      r.skip(16, "responses[].topic_id");
-    } else {
-      (void)r.string(compact, "responses[].topic");
-    }
-    const auto parts = r.array_length(compact, partition_min, "responses[].partitions");
-    if (!r.ok()) return r.err();
-    layout.partitions += *parts;
-    for (std::uint32_t p = 0; p < *parts; ++p) {
-      if (!skip_partition(r, layout.record_bytes)) return r.err();
-    }
-    if (!skip_tagged_fields(r)) return r.err();
-  }
+  const detail::topic_walk walk{.by_id = by_id,
+                                .name_field = "responses[].topic",
+                                .partitions_field = "responses[].partitions",
+                                .partition_min = partition_min};
+  const auto partition = [&](wire_reader& pr) { return skip_partition(pr, layout.record_bytes); };
+  if (!detail::walk_topics(r, walk, layout.topics, layout.partitions, partition)) return r.err();
   if (!read_top_level_tags(r, layout.tags)) return r.err();
   return layout;
 }

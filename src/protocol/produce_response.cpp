@@ -2,6 +2,7 @@
 
 #include "kpp/protocol/tagged_fields.h"
 #include "kpp/protocol/wire_reader.h"
+#include "topic_walk.h"
 
 namespace kpp::protocol {
 namespace {
@@ -39,22 +40,12 @@ result<produce_response_layout> scan_produce_response(bytes_view body, std::int1
   const bool by_id = version >= 13;
   wire_reader r{body};
   produce_response_layout layout;
-  const auto topics = r.array_length(compact, (by_id ? 16 : 1) + 2, "responses");
-  if (!r.ok()) return r.err();
-  layout.topics = *topics;
-  for (std::uint32_t t = 0; t < *topics; ++t) {
-    if (by_id) {
-      r.skip(16, "responses[].topic_id");
-    } else {
-      (void)r.string(compact, "responses[].name");
-    }
-    const auto parts = r.array_length(compact, partition_min, "responses[].partition_responses");
-    if (!r.ok()) return r.err();
-    layout.partitions += *parts;
-    for (std::uint32_t p = 0; p < *parts; ++p) {
-      if (!skip_partition(r)) return r.err();
-    }
-    if (!skip_tagged_fields(r)) return r.err();
+  const detail::topic_walk walk{.by_id = by_id,
+                                .name_field = "responses[].name",
+                                .partitions_field = "responses[].partition_responses",
+                                .partition_min = partition_min};
+  if (!detail::walk_topics(r, walk, layout.topics, layout.partitions, skip_partition)) {
+    return r.err();
   }
   layout.throttle_time_ms = r.i32("throttle_time_ms");
   if (!read_top_level_tags(r, layout.tags)) return r.err();

@@ -3,6 +3,7 @@
 #include "kpp/protocol/node_endpoints.h"
 #include "kpp/protocol/tagged_fields.h"
 #include "kpp/protocol/wire_reader.h"
+#include "topic_walk.h"
 
 namespace kpp::protocol {
 namespace {
@@ -30,28 +31,7 @@ result<share_acknowledge_response_layout> scan_share_acknowledge_response(bytes_
   }
   wire_reader r{body};
   share_acknowledge_response_layout layout;
-  r.skip(4, "throttle_time_ms");
-  layout.error_code = r.i16("error_code");
-  (void)r.nullable_string(compact, "error_message");
-  // Topic: TopicId 16 + Partitions 1 + tags 1.
-  const auto topics = r.array_length(compact, 18, "responses");
-  if (!r.ok()) return r.err();
-  layout.topics = *topics;
-  for (std::uint32_t t = 0; t < *topics; ++t) {
-    r.skip(16, "responses[].topic_id");
-    const auto parts = r.array_length(compact, partition_min, "responses[].partitions");
-    if (!r.ok()) return r.err();
-    layout.partitions += *parts;
-    for (std::uint32_t p = 0; p < *parts; ++p) {
-      if (!skip_partition(r)) return r.err();
-    }
-    if (!skip_tagged_fields(r)) return r.err();
-  }
-  if (!skip_node_endpoints(r, layout.node_endpoints, layout.node_endpoint_count)) {
-    return r.err();
-  }
-  skip_tagged_fields(r);
-  if (!r.expect_end()) return r.err();
+  if (!detail::walk_share_response(r, layout, partition_min, skip_partition)) return r.err();
   return layout;
 }
 

@@ -3,6 +3,7 @@
 #include "kpp/protocol/node_endpoints.h"
 #include "kpp/protocol/tagged_fields.h"
 #include "kpp/protocol/wire_reader.h"
+#include "topic_walk.h"
 
 namespace kpp::protocol {
 namespace {
@@ -42,28 +43,8 @@ result<share_fetch_response_layout> scan_share_fetch_response(bytes_view body,
   if (version != 0) return error{errc::unknown_version, 0, "share fetch response version"};
   wire_reader r{body};
   share_fetch_response_layout layout;
-  r.skip(4, "throttle_time_ms");
-  layout.error_code = r.i16("error_code");
-  (void)r.nullable_string(compact, "error_message");
-  // Topic: TopicId 16 + Partitions 1 + tags 1.
-  const auto topics = r.array_length(compact, 18, "responses");
-  if (!r.ok()) return r.err();
-  layout.topics = *topics;
-  for (std::uint32_t t = 0; t < *topics; ++t) {
-    r.skip(16, "responses[].topic_id");
-    const auto parts = r.array_length(compact, partition_min, "responses[].partitions");
-    if (!r.ok()) return r.err();
-    layout.partitions += *parts;
-    for (std::uint32_t p = 0; p < *parts; ++p) {
-      if (!skip_partition(r, layout.record_bytes)) return r.err();
-    }
-    if (!skip_tagged_fields(r)) return r.err();
-  }
-  if (!skip_node_endpoints(r, layout.node_endpoints, layout.node_endpoint_count)) {
-    return r.err();
-  }
-  skip_tagged_fields(r);
-  if (!r.expect_end()) return r.err();
+  const auto partition = [&](wire_reader& pr) { return skip_partition(pr, layout.record_bytes); };
+  if (!detail::walk_share_response(r, layout, partition_min, partition)) return r.err();
   return layout;
 }
 
