@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "unit/protocol/byte_builder.h"
+#include "unit/protocol/rewrite_test_support.h"
 
 namespace kpp::protocol {
 namespace {
@@ -396,37 +397,12 @@ TEST(DescribeClusterResponse, UnknownVersionFailsEverywhere) {
   EXPECT_TRUE(out.empty());
 }
 
-// The fuzz seeds in tests/fuzz/corpus/describe_cluster_response/ are these golden vectors with the
-// version byte in front (the fuzz target's input format). KPP_WRITE_FUZZ_CORPUS=1 rewrites them
-// from the vectors; otherwise the checked-in files must match, so seeds and vectors cannot drift.
+// The fuzz seeds in tests/fuzz/corpus/describe_cluster_response/ are these golden vectors
+// (rewrite_test_support.h).
 TEST(DescribeClusterResponse, FuzzCorpusHoldsTheGoldenVectors) {
-  const auto dir =
-      std::filesystem::path(KPP_SOURCE_DIR) / "tests/fuzz/corpus/describe_cluster_response";
-  const bool write = std::getenv("KPP_WRITE_FUZZ_CORPUS") != nullptr;
-  for (const auto& c : golden_cases()) {
-    SCOPED_TRACE(c.name);
-    std::string seed(1, static_cast<char>(c.version));
-    const byte_buffer body = dc_body(c.version, c.spec).bytes;
-    seed.append(reinterpret_cast<const char*>(body.data()), body.size());
-    std::string file;
-    for (char ch : c.name) {
-      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-      const bool keep = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
-      if (keep) {
-        file += ch;
-      } else if (!file.empty() && file.back() != '_') {
-        file += '_';
-      }
-    }
-    const auto path = dir / file;
-    if (write) {
-      std::filesystem::create_directories(dir);
-      std::ofstream(path, std::ios::binary) << seed;
-    }
-    std::ifstream in(path, std::ios::binary);
-    ASSERT_TRUE(in) << path << " missing: run with KPP_WRITE_FUZZ_CORPUS=1";
-    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), seed);
-  }
+  test::expect_fuzz_corpus_holds(
+      "describe_cluster_response", golden_cases(),
+      [](const golden_case& c) { return dc_body(c.version, c.spec).bytes; });
 }
 
 }  // namespace

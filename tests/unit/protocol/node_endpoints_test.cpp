@@ -9,16 +9,13 @@
 #include <string>
 
 #include "unit/protocol/byte_builder.h"
+#include "unit/protocol/rewrite_test_support.h"
 
 namespace kpp::protocol {
 namespace {
 
 using test::byte_builder;
-
-std::optional<advertised_endpoint> proxy_map(const endpoint& e) {
-  if (e.node_id == 99) return std::nullopt;  // the node the tests use for "unknown"
-  return advertised_endpoint{"b" + std::to_string(e.node_id) + ".proxy.test", 9000 + e.node_id};
-}
+using test::proxy_map;
 
 // An unknown tagged field on an entry: count 1, tag 7, size 2, data CA FE.
 byte_builder entry_tags() {

@@ -11,29 +11,14 @@
 #include <string>
 
 #include "unit/protocol/byte_builder.h"
+#include "unit/protocol/rewrite_test_support.h"
 
 namespace kpp::protocol {
 namespace {
 
 using test::byte_builder;
-
-// With KPP_FUZZ_SEED_DIR set, golden inputs are also written as fuzz seeds
-// (<dir>/<target>/<name>: version byte + body), so the corpus comes from these vectors.
-void write_seed(const char* target, const std::string& name, std::uint8_t version,
-                std::span<const std::byte> body) {
-  const char* dir = std::getenv("KPP_FUZZ_SEED_DIR");
-  if (dir == nullptr) return;
-  const auto path = std::filesystem::path(dir) / target;
-  std::filesystem::create_directories(path);
-  std::ofstream f(path / name, std::ios::binary);
-  f.put(static_cast<char>(version));
-  f.write(reinterpret_cast<const char*>(body.data()), static_cast<std::streamsize>(body.size()));
-}
-
-std::optional<advertised_endpoint> proxy_map(const endpoint& e) {
-  if (e.node_id == 99) return std::nullopt;
-  return advertised_endpoint{"b" + std::to_string(e.node_id) + ".proxy.test", 9000 + e.node_id};
-}
+using test::proxy_map;
+using test::write_seed;
 
 byte_builder upstream_endpoints() {
   return byte_builder{}

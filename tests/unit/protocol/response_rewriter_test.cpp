@@ -7,16 +7,13 @@
 #include <string>
 
 #include "unit/protocol/byte_builder.h"
+#include "unit/protocol/rewrite_test_support.h"
 
 namespace kpp::protocol {
 namespace {
 
 using test::byte_builder;
-
-std::optional<advertised_endpoint> proxy_map(const endpoint& e) {
-  if (e.node_id == 99) return std::nullopt;
-  return advertised_endpoint{"b" + std::to_string(e.node_id) + ".proxy.test", 9000 + e.node_id};
-}
+using test::proxy_map;
 
 // Header v1: CorrelationId + tags (one unknown tag, which must survive); v0: CorrelationId.
 byte_builder header_v1() {
