@@ -13,6 +13,13 @@
 
 namespace kpp::test {
 
+// Literal bytes, for short vectors spelled out in full: B({0x00, 0x2a}).
+inline std::vector<std::byte> B(std::initializer_list<int> v) {
+  std::vector<std::byte> out;
+  for (int b : v) out.push_back(static_cast<std::byte>(b));
+  return out;
+}
+
 class byte_builder {
  public:
   // Big-endian fixed-width integers.

@@ -9,14 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "unit/protocol/byte_builder.h"
+
 namespace kpp::protocol {
 namespace {
 
-std::vector<std::byte> B(std::initializer_list<int> v) {
-  std::vector<std::byte> out;
-  for (int b : v) out.push_back(static_cast<std::byte>(b));
-  return out;
-}
+using test::B;
 
 TEST(RequestHeader, PrefixIsTheFirstEightBytes) {
   const auto buf = B({0x00, 0x03, 0x00, 0x0c, 0x12, 0x34, 0x56, 0x78, 0xee});

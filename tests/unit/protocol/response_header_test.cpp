@@ -7,14 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "unit/protocol/byte_builder.h"
+
 namespace kpp::protocol {
 namespace {
 
-std::vector<std::byte> B(std::initializer_list<int> v) {
-  std::vector<std::byte> out;
-  for (int b : v) out.push_back(static_cast<std::byte>(b));
-  return out;
-}
+using test::B;
 
 TEST(ResponseHeader, V0IsTheCorrelationId) {
   const auto buf = B({0x00, 0x00, 0x01, 0x00, 0x00, 0x00});  // corr 256, then a body

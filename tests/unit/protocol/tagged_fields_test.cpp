@@ -8,14 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "unit/protocol/byte_builder.h"
+
 namespace kpp::protocol {
 namespace {
 
-std::vector<std::byte> B(std::initializer_list<int> v) {
-  std::vector<std::byte> out;
-  for (int b : v) out.push_back(static_cast<std::byte>(b));
-  return out;
-}
+using test::B;
 
 struct seen {
   std::uint32_t tag;

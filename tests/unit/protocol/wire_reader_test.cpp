@@ -11,14 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "unit/protocol/byte_builder.h"
+
 namespace kpp::protocol {
 namespace {
 
-std::vector<std::byte> B(std::initializer_list<int> v) {
-  std::vector<std::byte> out;
-  for (int b : v) out.push_back(static_cast<std::byte>(b));
-  return out;
-}
+using test::B;
 
 void expect_error(const wire_reader& r, errc code, std::size_t offset, std::string_view field) {
   ASSERT_FALSE(r.ok());

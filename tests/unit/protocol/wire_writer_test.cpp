@@ -12,15 +12,12 @@
 #include <vector>
 
 #include "kpp/protocol/wire_reader.h"
+#include "unit/protocol/byte_builder.h"
 
 namespace kpp::protocol {
 namespace {
 
-std::vector<std::byte> B(std::initializer_list<int> v) {
-  std::vector<std::byte> out;
-  for (int b : v) out.push_back(static_cast<std::byte>(b));
-  return out;
-}
+using test::B;
 
 TEST(WireWriter, FixedWidthIntegers) {
   byte_buffer out;
