@@ -1,16 +1,19 @@
 // libFuzzer target: DescribeQuorum response walk (v0-v2), Nodes decode/encode and the v2
 // controller listener rewrite. Input: first byte = version (mod 4), rest = body.
+#include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
+#include "fuzz_rewrite_harness.h"
 #include "kpp/protocol/describe_quorum_response.h"
 
 using namespace kpp::protocol;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size < 1) return 0;
-  const auto version = static_cast<std::int16_t>(data[0] % 4);
-  const bytes_view body{reinterpret_cast<const std::byte*>(data + 1), size - 1};
+  const auto in = kpp::fuzz::split_input(data, size, 4);
+  if (!in) return 0;
+  const auto [version, body] = *in;
   const address_mapper map = [](const endpoint& e) -> std::optional<advertised_endpoint> {
     if (e.node_id % 2 != 0) return std::nullopt;
     return advertised_endpoint{"c" + std::to_string(e.node_id) + ".fuzz", 19000};
@@ -31,12 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     encode_quorum_nodes(w2, *redecoded);
     if (twice != again) std::abort();
   }
-  byte_buffer out;
-  auto stats = rewrite_describe_quorum_response(body, version, map, out);
-  if (stats && stats->changed) {
-    if (!scan_describe_quorum_response(out, version)) std::abort();
-  } else if (!out.empty()) {
-    std::abort();
-  }
+  kpp::fuzz::check_walk_rewrite(*in, scan_describe_quorum_response,
+                                rewrite_describe_quorum_response, map);
   return 0;
 }

@@ -1,46 +1,24 @@
 // libFuzzer target for the FindCoordinator response codec. Input: first byte picks the
 // version (mod 8, so 7 exercises the unknown-version path), the rest is the body.
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <string>
 
+#include "fuzz_rewrite_harness.h"
 #include "kpp/protocol/find_coordinator_response.h"
 
-namespace {
-
 using namespace kpp::protocol;
-
-// Refuses node 666 so the unmapped path is reachable; negative ids pass as ""/-1.
-std::optional<advertised_endpoint> fixed_map(const endpoint& e) {
-  if (e.node_id == 666) return std::nullopt;
-  if (e.node_id < 0) return advertised_endpoint{"", -1};
-  return advertised_endpoint{"b" + std::to_string(e.node_id) + ".px", 31000 + e.node_id};
-}
-
-bool same(bytes_view a, bytes_view b) {
-  return std::ranges::equal(a, b);
-}
-
-}  // namespace
+using kpp::fuzz::fixed_map;
+using kpp::fuzz::same;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) return 0;
-  const auto version = static_cast<std::int16_t>(data[0] % 8);
-  const bytes_view body(reinterpret_cast<const std::byte*>(data + 1), size - 1);
-
-  const auto view = decode_find_coordinator_response(body, version);
-  if (view) {
-    byte_buffer again;
-    if (!encode_find_coordinator_response(*view, again) || !same(again, body)) __builtin_trap();
-  }
-
-  const byte_buffer header{std::byte{0x5A}};
-  byte_buffer out = header;
-  const auto stats = rewrite_find_coordinator_response(body, version, fixed_map, out);
-  if (!stats || !stats->changed) {
-    if (out != header) __builtin_trap();
-  }
+  const auto in = kpp::fuzz::split_input(data, size, 8);
+  if (!in) return 0;
+  const std::int16_t version = in->version;
+  const auto run = kpp::fuzz::run_strict_codec(*in, decode_find_coordinator_response,
+                                               encode_find_coordinator_response,
+                                               rewrite_find_coordinator_response);
+  const auto& view = run.view;
+  const auto& stats = run.stats;
   if (!view) return 0;
   const bool batched = version >= find_coordinator_first_batched_version;
   bool refused = !batched && view->node_id == 666;
@@ -49,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!stats || !stats->changed) return 0;
   if (stats->addresses != (batched ? view->coordinators.size() : 1)) __builtin_trap();
 
-  const auto rewritten = decode_find_coordinator_response(bytes_view(out).subspan(1), version);
+  const auto rewritten = decode_find_coordinator_response(run.rewritten(), version);
   if (!rewritten || rewritten->coordinators.size() != view->coordinators.size()) {
     __builtin_trap();
   }

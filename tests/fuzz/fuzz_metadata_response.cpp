@@ -1,46 +1,22 @@
 // libFuzzer target for the Metadata response codec. Input: first byte picks the version
 // (mod 15, so 14 exercises the unknown-version path), the rest is the body.
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <string>
 
+#include "fuzz_rewrite_harness.h"
 #include "kpp/protocol/metadata_response.h"
 
-namespace {
-
 using namespace kpp::protocol;
-
-// Refuses node 666 so the unmapped path is reachable; negative ids pass as ""/-1.
-std::optional<advertised_endpoint> fixed_map(const endpoint& e) {
-  if (e.node_id == 666) return std::nullopt;
-  if (e.node_id < 0) return advertised_endpoint{"", -1};
-  return advertised_endpoint{"b" + std::to_string(e.node_id) + ".px", 31000 + e.node_id};
-}
-
-bool same(bytes_view a, bytes_view b) {
-  return std::ranges::equal(a, b);
-}
-
-}  // namespace
+using kpp::fuzz::fixed_map;
+using kpp::fuzz::same;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) return 0;
-  const auto version = static_cast<std::int16_t>(data[0] % 15);
-  const bytes_view body(reinterpret_cast<const std::byte*>(data + 1), size - 1);
-
-  const auto view = decode_metadata_response(body, version);
-  if (view) {
-    byte_buffer again;
-    if (!encode_metadata_response(*view, again) || !same(again, body)) __builtin_trap();
-  }
-
-  const byte_buffer header{std::byte{0x5A}};
-  byte_buffer out = header;
-  const auto stats = rewrite_metadata_response(body, version, fixed_map, out);
-  if (!stats || !stats->changed) {
-    if (out != header) __builtin_trap();  // untouched unless something changed
-  }
+  const auto in = kpp::fuzz::split_input(data, size, 15);
+  if (!in) return 0;
+  const auto run = kpp::fuzz::run_strict_codec(*in, decode_metadata_response,
+                                               encode_metadata_response, rewrite_metadata_response);
+  const auto& view = run.view;
+  const auto& stats = run.stats;
   if (!view) return 0;
   bool refused = false;
   for (const auto& b : view->brokers) refused = refused || b.node_id == 666;
@@ -49,7 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (stats->addresses != view->brokers.size()) __builtin_trap();
 
   // The output decodes, and only host/port differ.
-  const auto rewritten = decode_metadata_response(bytes_view(out).subspan(1), version);
+  const auto rewritten = decode_metadata_response(run.rewritten(), in->version);
   if (!rewritten || rewritten->brokers.size() != view->brokers.size()) __builtin_trap();
   for (std::size_t i = 0; i < view->brokers.size(); ++i) {
     const auto& a = view->brokers[i];

@@ -1,29 +1,18 @@
 // libFuzzer target: ShareFetch response walk and NodeEndpoints rewrite.
 // Input: first byte = version (mod 2, so invalid versions are exercised too), rest = body.
-#include <cstdlib>
-#include <string>
+#include <cstddef>
+#include <cstdint>
 
+#include "fuzz_rewrite_harness.h"
 #include "kpp/protocol/share_fetch_response.h"
 
 using namespace kpp::protocol;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size < 1) return 0;
-  const auto version = static_cast<std::int16_t>(data[0] % 2);
-  const bytes_view body{reinterpret_cast<const std::byte*>(data + 1), size - 1};
-  // Refuses odd node ids, so both the mapped and the fail-closed paths run.
-  const address_mapper map = [](const endpoint& e) -> std::optional<advertised_endpoint> {
-    if (e.node_id % 2 != 0) return std::nullopt;
-    return advertised_endpoint{"b" + std::to_string(e.node_id) + ".fuzz", 9000};
-  };
-  (void)scan_share_fetch_response(body, version);
-  byte_buffer out;
-  auto stats = rewrite_share_fetch_response(body, version, map, out);
-  // A rewritten body must walk again, and an unchanged or failed one leaves out empty.
-  if (stats && stats->changed) {
-    if (!scan_share_fetch_response(out, version)) std::abort();
-  } else if (!out.empty()) {
-    std::abort();
-  }
+  const auto in = kpp::fuzz::split_input(data, size, 2);
+  if (!in) return 0;
+  (void)scan_share_fetch_response(in->body, in->version);
+  kpp::fuzz::check_walk_rewrite(*in, scan_share_fetch_response, rewrite_share_fetch_response,
+                                kpp::fuzz::odd_refusing_map);
   return 0;
 }
