@@ -11,12 +11,8 @@
 namespace kpp::protocol {
 namespace {
 
-using detail::map_endpoint;
-using detail::read_array_length;
-using detail::read_nullable_string;
-using detail::read_string;
-using detail::read_tags;
-using detail::write_tags;
+// The strict reads and shared helpers (strict_reads.h).
+using namespace detail;
 
 // DescribeCluster is flexible from v0 (KIP-482 era API): every length is compact.
 constexpr bool flexible = true;

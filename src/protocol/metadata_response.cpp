@@ -11,13 +11,8 @@
 namespace kpp::protocol {
 namespace {
 
-using detail::fits;
-using detail::map_endpoint;
-using detail::read_array_length;
-using detail::read_nullable_string;
-using detail::read_string;
-using detail::read_tags;
-using detail::write_tags;
+// The strict reads and shared helpers (strict_reads.h).
+using namespace detail;
 
 // Which fields a version carries (MetadataResponse.json; v13 from KIP-1102).
 struct layout {
