@@ -12,7 +12,7 @@
 # starting it, try-restart it on upgrade, stop it on remove and clean up on purge.
 #
 # Runtime dependencies come from dpkg-shlibdeps (package dpkg-dev) reading the
-# binary's NEEDED libraries: libspdlog, libyaml-cpp, librdkafka, libssl,
+# binary's NEEDED libraries: libspdlog, libyaml-cpp, librdkafka,
 # libsystemd, libfmt, libstdc++, libc ...
 
 # Where the Debian layout puts the unit and the configuration. Absolute on

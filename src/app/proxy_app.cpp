@@ -169,7 +169,10 @@ struct proxy_app::impl {
                        ? port.target.addresses.front().str()
                        : std::string("any bootstrap server"));
     }
-    for (const auto& err : brokers->preload_state()) spdlog::error("{}", err);
+    for (const auto& err : brokers->preload_state()) {
+      if (err.find("collides") != std::string::npos) metrics.count_port_collision();
+      spdlog::error("{}", err);
+    }
 
     if (cfg.admin.enabled) {
       admin::http_server_options o;
