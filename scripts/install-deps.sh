@@ -8,7 +8,9 @@ with_tests=0
 
 build_pkgs=(g++ cmake make pkg-config libboost-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
             librdkafka-dev libsystemd-dev libgtest-dev libgmock-dev libbenchmark-dev)
-test_pkgs=(haproxy kcat systemd shellcheck dpkg-dev file clang iproute2 procps)
+# haproxy: L4 reference and HA test; systemd: systemd-analyze; shellcheck; dpkg-dev + file:
+# cpack DEB dependencies; clang: libFuzzer; iproute2: ss (keepalive test).
+test_pkgs=(haproxy systemd shellcheck dpkg-dev file clang iproute2)
 
 pkgs=("${build_pkgs[@]}")
 ((with_tests)) && pkgs+=("${test_pkgs[@]}")
