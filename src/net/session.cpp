@@ -333,7 +333,6 @@ session::verdict session::on_response(bytes_view payload, std::size_t /*frame_si
       return verdict::fail;
     }
     const auto& head = fifo_.front();
-    if (head.raw_sasl) return verdict::stream;  // raw token: no header to match
     const std::int32_t corr = static_cast<std::int32_t>(load_be32(payload.data()));
     if (corr == head.correlation_id) break;
     if (head.response_optional) {  // an acks=0 Produce that got no response
@@ -494,14 +493,16 @@ awaitable<void> session::request_pump() {
       if (draining_) co_return;  // take no new request; the response pump finishes the rest
       if (avail < 4) break;
       const std::uint32_t size = load_be32(p);
-      if (size < protocol::request_prefix_size || size > ctx_.settings.max_frame_size) {
-        fail(size < protocol::request_prefix_size ? admin::protocol_error_cause::malformed_header
-                                                  : admin::protocol_error_cause::frame_too_large,
+      // A raw SASL token (after SaslHandshake v0) may be shorter than a request header.
+      const std::size_t min_size = sasl_raw_ ? 0 : protocol::request_prefix_size;
+      if (size < min_size || size > ctx_.settings.max_frame_size) {
+        fail(size < min_size ? admin::protocol_error_cause::malformed_header
+                             : admin::protocol_error_cause::frame_too_large,
              describe_bad_frame_size(size, bytes_view(p, avail), ctx_.settings.max_frame_size,
                                      "client", "limits.max_frame_size"));
         co_return;
       }
-      if (avail < 4 + protocol::request_prefix_size) break;
+      if (avail < 4 + std::min<std::size_t>(size, protocol::request_prefix_size)) break;
       if (fifo_.full() && !fifo_.front().response_optional) {
         // Mute the client until responses drain, as a broker does: no unbounded queue.
         if (out.count) {
@@ -609,6 +610,13 @@ awaitable<void> session::response_pump() {
       }
       if (avail < 4) break;
       const std::uint32_t size = load_be32(p);
+      if (!fifo_.empty() && fifo_.front().raw_sasl && size <= ctx_.settings.max_frame_size) {
+        // A raw SASL token answer has no header (and may be empty): pass it as it is.
+        fifo_.pop();
+        fifo_space_.cancel();
+        st.body_left = 4 + std::size_t{size};
+        continue;
+      }
       if (size < 4 || size > ctx_.settings.max_frame_size) {
         fail(size < 4 ? admin::protocol_error_cause::malformed_header
                       : admin::protocol_error_cause::frame_too_large,

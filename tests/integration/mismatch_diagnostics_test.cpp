@@ -457,3 +457,69 @@ TEST_F(MismatchOnUpstreamSide, SaslMechanismRefusedPassesThroughAndIsLoggedOnce)
 }
 
 }  // namespace
+
+namespace {
+
+// SaslHandshake v0 (pre-KIP-152 clients): after it, the client sends raw length-prefixed SASL
+// tokens with no Kafka header, and the broker answers raw tokens (for PLAIN, an empty one).
+// The proxy must pass them through byte for byte and go back to parsing Kafka requests at
+// the first frame that is one.
+TEST_F(MismatchOnUpstreamSide, SaslHandshakeV0RawTokensPassThroughThenKafkaResumes) {
+  const std::string token("\0alice\0secret", 13);
+  std::mutex mu;
+  std::vector<bytes> tokens_seen;
+  fake_broker upstream([&](bytes& inbox) {
+    fake_reply reply;
+    while (auto req = take_frame(inbox)) {
+      const auto key = get_i16(*req, 0);
+      bytes payload;
+      if (key == 17) {
+        payload = sasl_handshake_response(get_i32(*req, 4), 0, {"PLAIN"});
+      } else if (key == 18) {  // ApiVersions v0: no error, no API listed
+        put_i32(payload, get_i32(*req, 4));
+        put_i16(payload, 0);
+        put_i32(payload, 0);
+      } else if (key == 3) {
+        return fake_reply{{}, true};  // the proxy's own discovery: not this test's business
+      } else {  // a raw token: answer with an empty token, as a PLAIN server does
+        std::lock_guard lock(mu);
+        tokens_seen.push_back(*req);
+      }
+      const auto f = framed(payload);
+      reply.data.insert(reply.data.end(), f.begin(), f.end());
+    }
+    return reply;
+  });
+  const auto listen = free_port();
+  start(upstream, listen);
+
+  raw_client c(listen);
+  ASSERT_TRUE(c.connected());
+  bytes mechanism;
+  put_string(mechanism, "PLAIN");
+  ASSERT_TRUE(c.send(request_frame(17, 0, 21, mechanism)));
+  auto handshake = c.read_frame();
+  ASSERT_TRUE(handshake) << proxy_->output();
+  EXPECT_EQ(get_i32(*handshake, 0), 21);
+  EXPECT_EQ(get_i16(*handshake, 4), 0);
+
+  ASSERT_TRUE(c.send(framed(text_bytes(token))));
+  auto answer = c.read_frame();
+  ASSERT_TRUE(answer) << proxy_->output();
+  EXPECT_TRUE(answer->empty()) << "the empty token answer was altered";
+  {
+    std::lock_guard lock(mu);
+    ASSERT_EQ(tokens_seen.size(), 1u);
+    EXPECT_EQ(tokens_seen.front(), text_bytes(token)) << "the raw token was altered";
+  }
+
+  // Authenticated: the next frame is a Kafka request again, matched by correlation id.
+  ASSERT_TRUE(c.send(request_frame(18, 0, 22)));
+  auto versions = c.read_frame();
+  ASSERT_TRUE(versions) << proxy_->output();
+  EXPECT_EQ(get_i32(*versions, 0), 22);
+  EXPECT_EQ(proxy_->output().find("[correlation_mismatch]"), std::string::npos) << proxy_->output();
+  EXPECT_EQ(proxy_->output().find("[malformed_header]"), std::string::npos) << proxy_->output();
+}
+
+}  // namespace
