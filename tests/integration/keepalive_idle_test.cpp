@@ -291,15 +291,6 @@ TEST_F(KeepaliveFlags, GrepplabsKafkaKeepAliveZeroDisables) {
 
 // ---- idle timeout ------------------------------------------------------------------------
 
-std::vector<std::string> lines_containing(const std::string& text, const std::string& needle) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.find(needle) != std::string::npos) out.push_back(line);
-  return out;
-}
-
 class IdleTimeout : public ::testing::Test {
  protected:
   mock_cluster mock_{3};

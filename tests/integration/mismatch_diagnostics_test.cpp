@@ -157,26 +157,6 @@ bytes tls_client_hello() {
   return b;
 }
 
-std::vector<std::string> lines_containing(const std::string& text, const std::string& needle) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.find(needle) != std::string::npos) out.push_back(line);
-  return out;
-}
-
-// Polls the proxy's output until at least `count` lines contain `needle` (bounded).
-std::vector<std::string> wait_lines(const proxy_process& proxy, const std::string& needle,
-                                    std::size_t count) {
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  for (;;) {
-    auto lines = lines_containing(proxy.output(), needle);
-    if (lines.size() >= count || std::chrono::steady_clock::now() >= deadline) return lines;
-    std::this_thread::sleep_for(20ms);
-  }
-}
-
 std::string cause_tag(const std::string& cause) {
   return "[" + cause + "]";
 }

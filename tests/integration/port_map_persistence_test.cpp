@@ -213,15 +213,6 @@ TEST(PortMapPersistence, StateFilePortsAreBoundBeforeDiscovery) {
 
 // ---- refusals ----------------------------------------------------------------------------
 
-std::vector<std::string> lines_containing(const std::string& text, const std::string& needle) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.find(needle) != std::string::npos) out.push_back(line);
-  return out;
-}
-
 bool wait_metric_at_least(std::uint16_t admin_port, const std::string& series, double n) {
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -56,25 +56,6 @@ bytes proxy_v2_psc(std::uint64_t psc_id) {
 
 const std::string v1_header = "PROXY TCP4 192.0.2.10 192.0.2.20 5555 9092\r\n";
 
-std::vector<std::string> lines_containing(const std::string& text, const std::string& needle) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.find(needle) != std::string::npos) out.push_back(line);
-  return out;
-}
-
-std::vector<std::string> wait_lines(const proxy_process& proxy, const std::string& needle,
-                                    std::size_t count) {
-  const auto deadline = std::chrono::steady_clock::now() + 5s;
-  for (;;) {
-    auto lines = lines_containing(proxy.output(), needle);
-    if (lines.size() >= count || std::chrono::steady_clock::now() >= deadline) return lines;
-    std::this_thread::sleep_for(20ms);
-  }
-}
-
 bool api_versions_answer_ok(raw_client& c, std::int32_t corr) {
   auto reply = c.read_frame();
   return reply && reply->size() >= 6 && get_i32(*reply, 0) == corr && get_i16(*reply, 4) == 0;

@@ -40,6 +40,25 @@ const char* proxy_binary() {
   return KPP_PROXY_BIN;
 }
 
+std::vector<std::string> lines_containing(const std::string& text, const std::string& needle) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.find(needle) != std::string::npos) out.push_back(line);
+  return out;
+}
+
+std::vector<std::string> wait_lines(const proxy_process& proxy, const std::string& needle,
+                                    std::size_t count) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  for (;;) {
+    auto lines = lines_containing(proxy.output(), needle);
+    if (lines.size() >= count || std::chrono::steady_clock::now() >= deadline) return lines;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling the log file
+  }
+}
+
 http_reply http_get(std::uint16_t port, const std::string& path,
                     std::chrono::milliseconds timeout) {
   http_reply reply;

@@ -60,4 +60,10 @@ class proxy_process {
 // The binary under test (KPP_PROXY_BIN).
 const char* proxy_binary();
 
+// The lines of `text` that contain `needle`.
+std::vector<std::string> lines_containing(const std::string& text, const std::string& needle);
+// Polls the proxy's output until at least `count` lines contain `needle`, or 5 s pass.
+std::vector<std::string> wait_lines(const proxy_process& proxy, const std::string& needle,
+                                    std::size_t count);
+
 }  // namespace kpp::test
