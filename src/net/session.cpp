@@ -134,9 +134,12 @@ awaitable<void> session::run() {
     asio::co_spawn(
         client_.get_executor(), [self]() -> awaitable<void> { co_await self->watchdog(); },
         asio::detached);
-  if (ctx_.settings.proxy_protocol && !co_await read_proxy_header()) co_return;
-  if (!co_await classify_first_bytes()) co_return;
-  if (!co_await dial()) co_return;
+  const bool connected = (!ctx_.settings.proxy_protocol || co_await read_proxy_header()) &&
+                         co_await classify_first_bytes() && co_await dial();
+  if (!connected) {
+    ctx_.metrics->count_session_closed(reason_);
+    co_return;
+  }
   spdlog::debug("{} connected to {}", peer(), upstream_name_);
   set_stream_options(upstream_, ctx_.settings.keepalive);
   error_code nb;
