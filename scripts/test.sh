@@ -50,7 +50,8 @@ for target in build-fuzz/tests/fuzz/fuzz_*; do
   name=$(basename "$target")
   corpus="tests/fuzz/corpus/${name#fuzz_}"
   work=$(mktemp -d)
-  if "$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 "$work" "$corpus" >"$work.log" 2>&1; then
+  if "$target" -max_total_time="$fuzz_seconds" -print_final_stats=1 -artifact_prefix="$work.crash-" \
+      "$work" "$corpus" >"$work.log" 2>&1; then
     fuzz_passed=$((fuzz_passed + 1))
     echo "$name: $(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$work.log" | grep -o '[0-9]*$') execs, no finding"
   else

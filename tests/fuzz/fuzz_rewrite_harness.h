@@ -40,12 +40,13 @@ inline bool same(bytes_view a, bytes_view b) {
 }
 
 // For the decoded codecs. Refuses node 666 so the unmapped path is reachable; negative ids
-// pass as ""/-1; controllers get their own hosts, brokers "b<n>.px":31000+n.
+// pass as ""/-1; controllers get their own hosts, brokers "b<n>.px":31000+n%1000 (no overflow near
+// INT32_MAX).
 inline std::optional<advertised_endpoint> fixed_map(const endpoint& e) {
   if (e.node_id == 666) return std::nullopt;
   if (e.node_id < 0) return advertised_endpoint{"", -1};
   const char* prefix = e.kind == protocol::endpoint_kind::controller ? "c" : "b";
-  return advertised_endpoint{prefix + std::to_string(e.node_id) + ".px", 31000 + e.node_id};
+  return advertised_endpoint{prefix + std::to_string(e.node_id) + ".px", 31000 + e.node_id % 1000};
 }
 
 // For the walked responses. Refuses odd node ids, so both the mapped and the fail-closed
