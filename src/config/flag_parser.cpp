@@ -205,6 +205,15 @@ std::optional<std::string> accepted_without_effect(flag_state& s, const std::str
   return std::nullopt;
 }
 
+// grepplabs' socket buffer sizes: validated, then accepted without effect (the kernel's
+// autotuning sizes them better than a fixed number).
+std::optional<std::string> accept_socket_buffer_size(flag_state& s, const std::string& flag,
+                                                     const std::string& v) {
+  int n = 0;
+  if (auto e = parse_int_flag(flag, v, n, 0, std::numeric_limits<std::int32_t>::max())) return e;
+  return accepted_without_effect(s, flag, v, "the kernel sizes socket buffers");
+}
+
 const std::vector<flag_spec>& flag_table() {
   static const std::vector<flag_spec> table =
       {
@@ -324,38 +333,10 @@ const std::vector<flag_spec>& flag_table() {
            }},
           {"kafka-keep-alive", true, set_keepalive_idle},
           {"proxy-listener-keep-alive", true, set_keepalive_idle},
-          {"kafka-connection-read-buffer-size", true,
-           [](flag_state& s, const std::string& f,
-              const std::string& v) -> std::optional<std::string> {
-             int n = 0;
-             if (auto e = parse_int_flag(f, v, n, 0, std::numeric_limits<std::int32_t>::max()))
-               return e;
-             return accepted_without_effect(s, f, v, "the kernel sizes socket buffers");
-           }},
-          {"kafka-connection-write-buffer-size", true,
-           [](flag_state& s, const std::string& f,
-              const std::string& v) -> std::optional<std::string> {
-             int n = 0;
-             if (auto e = parse_int_flag(f, v, n, 0, std::numeric_limits<std::int32_t>::max()))
-               return e;
-             return accepted_without_effect(s, f, v, "the kernel sizes socket buffers");
-           }},
-          {"proxy-listener-read-buffer-size", true,
-           [](flag_state& s, const std::string& f,
-              const std::string& v) -> std::optional<std::string> {
-             int n = 0;
-             if (auto e = parse_int_flag(f, v, n, 0, std::numeric_limits<std::int32_t>::max()))
-               return e;
-             return accepted_without_effect(s, f, v, "the kernel sizes socket buffers");
-           }},
-          {"proxy-listener-write-buffer-size", true,
-           [](flag_state& s, const std::string& f,
-              const std::string& v) -> std::optional<std::string> {
-             int n = 0;
-             if (auto e = parse_int_flag(f, v, n, 0, std::numeric_limits<std::int32_t>::max()))
-               return e;
-             return accepted_without_effect(s, f, v, "the kernel sizes socket buffers");
-           }},
+          {"kafka-connection-read-buffer-size", true, accept_socket_buffer_size},
+          {"kafka-connection-write-buffer-size", true, accept_socket_buffer_size},
+          {"proxy-listener-read-buffer-size", true, accept_socket_buffer_size},
+          {"proxy-listener-write-buffer-size", true, accept_socket_buffer_size},
           {"producer-acks-0-disabled", false,
            [](flag_state& s, const std::string& f, const std::string& v) {
              return accepted_without_effect(s, f, v,
