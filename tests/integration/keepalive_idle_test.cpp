@@ -342,16 +342,7 @@ TEST_F(IdleTimeout, OffByDefault) {
 class silent_broker {
  public:
   silent_broker() {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::listen(listen_fd_, 64) != 0 ||
-        ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-      throw std::runtime_error("silent broker: cannot listen");
-    port_ = ntohs(a.sin_port);
+    listen_fd_ = listen_loopback(port_, "silent broker");
     thread_ = std::thread([this] { loop(); });
   }
   ~silent_broker() {

@@ -40,18 +40,7 @@ using fake_script = std::function<fake_reply(bytes& inbox)>;
 class fake_broker {
  public:
   explicit fake_broker(fake_script respond) : respond_(std::move(respond)) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-        ::listen(listen_fd_, 64) != 0 ||
-        ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
-      throw std::runtime_error("fake broker: cannot listen");
-    port_ = ntohs(a.sin_port);
+    listen_fd_ = listen_loopback(port_, "fake broker");
     thread_ = std::thread([this] { loop(); });
   }
   ~fake_broker() {
