@@ -6,6 +6,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKPP_TESTS=OFF -DKPP_BENCH=OFF >/dev/null
+# The same options as test.sh (one build/ tree for both, in either order); only the proxy is built.
+# shellcheck source=scripts/build-options.sh
+source scripts/build-options.sh
+cmake -S . -B build "${kpp_build_options[@]}" >/dev/null
 cmake --build build --target kafka-psc-proxy -j"$(nproc)"
 exec build/kafka-psc-proxy demo "$@"

@@ -2,6 +2,11 @@
 # The README's second command (and what .ci/run calls): install what is missing, build with
 # warnings as errors, run every test; then the same unit and integration tests under
 # AddressSanitizer + UndefinedBehaviorSanitizer, and every fuzzer for a few seconds.
+#
+# Tests that need an optional tool (kfake-broker, node/npm, haproxy, ss, systemd-analyze,
+# the shellcheck linter) skip where it is absent; the run ends with "N passed, N failed,
+# N skipped" and a line per missing tool saying how to provide it. Under CI=true a skip is a
+# failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -10,20 +15,60 @@ fuzz_seconds=${KPP_FUZZ_SECONDS:-5}
 start=$(date +%s)
 stamp() { echo "== [$(($(date +%s) - start)) s] $*"; }
 
+total_passed=0
+total_failed=0
+total_skipped=0
+stage_lines=()
+missing_log=$(mktemp)
+trap 'rm -f "$missing_log"' EXIT
+
+# ctest_stage NAME BUILD_DIR [ctest args...]: runs ctest, counts from its JUnit report, and
+# collects the missing-tool lines that skipped tests printed. Never stops the script.
+ctest_stage() {
+  local name=$1 dir=$2
+  shift 2
+  local junit="$dir/ctest-junit.xml" status=0
+  rm -f "$junit"
+  (cd "$dir" && ctest -j"$jobs" --no-tests=error --output-on-failure --output-junit "$junit" "$@") ||
+    status=$?
+  local tests=0 failures=0 skipped=0
+  if [[ -f $junit ]]; then
+    local head
+    head=$(tr '\n' ' ' <"$junit" | grep -m1 -o '<testsuite [^>]*>' || true)
+    tests=$(grep -o ' tests="[0-9]*"' <<<"$head" | grep -o '[0-9]*' || echo 0)
+    failures=$(grep -o ' failures="[0-9]*"' <<<"$head" | grep -o '[0-9]*' || echo 0)
+    skipped=$(grep -o ' skipped="[0-9]*"' <<<"$head" | grep -o '[0-9]*' || echo 0)
+  fi
+  if ((status != 0 && failures == 0)); then
+    failures=1 # ctest itself failed (no tests found, a crash before the report)
+  fi
+  local passed=$((tests - failures - skipped))
+  ((passed < 0)) && passed=0
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failures))
+  total_skipped=$((total_skipped + skipped))
+  stage_lines+=("$name: $passed passed, $failures failed, $skipped skipped")
+  if [[ -f $dir/Testing/Temporary/LastTest.log ]]; then
+    grep -o '\[kpp-missing-tool\] .*' "$dir/Testing/Temporary/LastTest.log" >>"$missing_log" || true
+  fi
+}
+
 stamp "dependencies"
 bash scripts/install-deps.sh --test
 
+# shellcheck source=scripts/build-options.sh
+source scripts/build-options.sh
 stamp "build (RelWithDebInfo, -Werror)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKPP_WERROR=ON >/dev/null
+cmake -S . -B build "${kpp_build_options[@]}" >/dev/null
 cmake --build build -j"$jobs"
 
 stamp "tests"
-(cd build && ctest -j"$jobs" --output-on-failure --timeout 600)
+ctest_stage "tests" build --timeout 600
 
 stamp "release build, the commands docker/Dockerfile runs"
 release_cmd='cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DKPP_TESTS=OFF -DKPP_BENCH=OFF'
 grep -qF -- "$release_cmd" docker/Dockerfile || { echo "docker/Dockerfile no longer runs: $release_cmd"; exit 1; }
-${release_cmd/-B build/-B build-release} >/dev/null
+${release_cmd/-B build/-B build-release} -DKPP_WERROR=OFF -DKPP_SANITIZE=OFF -DKPP_FUZZ=OFF >/dev/null
 cmake --build build-release -j"$jobs"
 build-release/kafka-psc-proxy --version
 
@@ -34,15 +79,17 @@ asan_tests=(kpp_protocol_tests kpp_routing_tests kpp_config_tests kpp_admin_test
             kpp_it_produce_consume_test kpp_it_mismatch_diagnostics_test
             kpp_it_proxy_protocol_test kpp_it_kfake_raw_protocol_test kpp_it_lifecycle_test)
 stamp "sanitizer build (ASan + UBSan): ${asan_tests[*]}"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKPP_SANITIZE=ON -DKPP_BENCH=OFF >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKPP_TESTS=ON -DKPP_BENCH=OFF -DKPP_WERROR=OFF \
+  -DKPP_SANITIZE=ON -DKPP_FUZZ=OFF >/dev/null
 cmake --build build-asan -j"$jobs" --target kafka-psc-proxy "${asan_tests[@]}"
 stamp "tests under ASan + UBSan"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # Targets not built above show up in ctest as <target>_NOT_BUILT placeholders: skip those.
-(cd build-asan && ctest -j"$jobs" --output-on-failure --timeout 900 -LE service -E '_NOT_BUILT$')
+ctest_stage "tests under ASan + UBSan" build-asan --timeout 900 -LE service -E '_NOT_BUILT$'
 
 stamp "fuzzers (${fuzz_seconds} s each, clang libFuzzer)"
-cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DKPP_FUZZ=ON -DKPP_TESTS=OFF -DKPP_BENCH=OFF >/dev/null
+cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DKPP_FUZZ=ON -DKPP_TESTS=OFF -DKPP_BENCH=OFF -DKPP_WERROR=OFF -DKPP_SANITIZE=OFF >/dev/null
 cmake --build build-fuzz -j"$jobs" --target fuzzers
 fuzz_passed=0
 fuzz_failed=0
@@ -60,6 +107,26 @@ for target in build-fuzz/tests/fuzz/fuzz_*; do
   fi
   rm -rf "$work" "$work.log"
 done
-echo "fuzz: $fuzz_passed passed, $fuzz_failed failed"
+if ((fuzz_passed + fuzz_failed == 0)); then
+  echo "fuzz: no fuzz target was built"
+  fuzz_failed=1
+fi
+stage_lines+=("fuzz: $fuzz_passed passed, $fuzz_failed failed, 0 skipped")
+total_passed=$((total_passed + fuzz_passed))
+total_failed=$((total_failed + fuzz_failed))
+
 stamp "done"
-[[ $fuzz_failed -eq 0 ]]
+echo "== summary"
+printf '%s\n' "${stage_lines[@]}"
+echo "$total_passed passed, $total_failed failed, $total_skipped skipped"
+# One line per missing tool: how many tests it skipped and how to provide it.
+sort "$missing_log" | uniq -c | while read -r count line; do
+  echo "skipped $count test(s): ${line#\[kpp-missing-tool\] }"
+done
+status=0
+((total_failed == 0)) || status=1
+if [[ "${CI:-}" == "true" && $total_skipped -ne 0 ]]; then
+  echo "CI=true: $total_skipped test(s) skipped, and CI has every optional tool: failing the run"
+  status=1
+fi
+exit "$status"

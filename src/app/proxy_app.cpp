@@ -16,6 +16,7 @@
 #include "kpp/app/logging.h"
 #include "kpp/app/settings_mapping.h"
 #include "kpp/app/state_file.h"
+#include "kpp/config/validate.h"
 #include "kpp/config/yaml_loader.h"
 #include "kpp/discovery/metadata_poller.h"
 #include "kpp/net/listener.h"
@@ -125,6 +126,7 @@ struct proxy_app::impl {
   }
 
   bool start() {
+    for (const auto& w : config::start_warnings(cfg)) spdlog::warn("{}", w);
     ctx.settings = session_settings_from(cfg);
     ctx.set_forbidden(ctx.settings.forbidden_api_keys);
     ctx.metrics = &metrics;

@@ -249,7 +249,7 @@ void check_brokers(const config& c, checker& ck) {
   }
 }
 
-void check_ports(const config& c, checker& ck) {
+std::vector<bound_port> fixed_ports(const config& c) {
   std::vector<bound_port> ports;
   for (std::size_t i = 0; i < c.bootstrap.listeners.size(); ++i) {
     const auto& l = c.bootstrap.listeners[i].listen;
@@ -264,7 +264,11 @@ void check_ports(const config& c, checker& ck) {
                      c.brokers.static_brokers[i].listen_port});
   if (c.admin.enabled)
     ports.push_back({"admin.address", c.admin.address.host, c.admin.address.port});
+  return ports;
+}
 
+void check_ports(const config& c, checker& ck) {
+  const auto ports = fixed_ports(c);
   for (std::size_t i = 0; i < ports.size(); ++i)
     for (std::size_t j = i + 1; j < ports.size(); ++j)
       if (ports[i].port == ports[j].port && ports[i].port != 0 &&
@@ -274,10 +278,11 @@ void check_ports(const config& c, checker& ck) {
 
   const auto& b = c.brokers;
   if (b.policy == port_policy::static_only || !b.dynamic_listeners || b.base_port == 0) return;
-  // The sequential policy skips ports that are taken, so an unbounded sequential range
-  // cannot collide; refusing here would reject working grepplabs command lines
-  // (--dynamic-sequential-min-port below the default admin port 9080).
-  if (b.policy == port_policy::sequential && !b.port_range) return;
+  // An unbounded range reaches 65535 and so includes almost any other port. The sequential
+  // policy skips taken ports; under node-id only the one broker whose port is taken is
+  // refused at run time (start_warnings names it). Refusing here would reject grepplabs
+  // command lines that grepplabs runs (--dynamic-sequential-min-port below the admin port).
+  if (!b.port_range) return;
   const std::uint32_t first = b.base_port;
   const std::uint32_t last =
       b.port_range ? std::min<std::uint32_t>(65535, first + *b.port_range - 1) : 65535;
@@ -363,6 +368,24 @@ void check_rest(const config& c, checker& ck) {
 }
 
 }  // namespace
+
+std::vector<std::string> start_warnings(const config& c) {
+  std::vector<std::string> out;
+  const auto& b = c.brokers;
+  if (b.policy != port_policy::node_id || !b.dynamic_listeners || b.base_port == 0 || b.port_range)
+    return out;
+  for (const auto& p : fixed_ports(c)) {
+    if (p.port < b.base_port || !hosts_overlap(p.host, b.listen_host)) continue;
+    const auto node = std::int64_t{p.port} - b.base_port + b.node_id_offset;
+    out.push_back("brokers.base_port: the node-id range " + std::to_string(b.base_port) +
+                  "..65535 on " + b.listen_host + " includes " + describe(p) + ": broker " +
+                  std::to_string(node) +
+                  " would get that port, so it will be refused if it appears (counted as a port "
+                  "collision); set brokers.port_range or move " +
+                  p.key + " to avoid it");
+  }
+  return out;
+}
 
 std::vector<problem> complete_and_check(config& c) {
   complete(c);

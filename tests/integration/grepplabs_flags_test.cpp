@@ -5,7 +5,9 @@
 
 #include "support/kafka_clients.h"
 #include "support/kafka_raw.h"
+#include "support/metrics_scrape.h"
 #include "support/mock_cluster.h"
+#include "support/poll.h"
 #include "support/ports.h"
 #include "support/proxy_process.h"
 
@@ -100,6 +102,67 @@ TEST(GrepplabsFlags, DeterministicListenersLineAdvertisesTemplateNamesOnMinPortP
   ASSERT_TRUE(again.wait_ready(admin)) << again.output();
   EXPECT_EQ(advertised_map(bootstrap, again), first);
   EXPECT_EQ(again.stop(), 0) << again.output();
+}
+
+// grepplabs 0.4.3 runs a deterministic line whose admin address lies inside the (unbounded)
+// node-id range (reported with 127.0.0.2 listeners): the admin port only clashes with one
+// broker id. The proxy runs it too,
+// warns at start naming that broker, and refuses only that broker when it shows up.
+std::vector<std::string> admin_in_range_line(const std::string& upstream, std::uint16_t bootstrap,
+                                             std::uint16_t min_port, std::uint16_t admin) {
+  return {"server",
+          "--bootstrap-server-mapping",
+          upstream + ",127.0.0.1:" + port_text(bootstrap) + ",127.0.0.1:" + port_text(bootstrap),
+          "--deterministic-listeners",
+          "--dynamic-sequential-min-port",
+          port_text(min_port),
+          "--dynamic-advertised-listener",
+          "127.0.0.1",
+          "--default-listener-ip",
+          "127.0.0.1",
+          "--http-listen-address",
+          "127.0.0.1:" + port_text(admin)};
+}
+
+TEST(GrepplabsFlags, AdminPortInsideTheUnboundedNodeIdRangeOnlyCostsThatBroker) {
+  mock_cluster mock(3);
+  const auto bootstrap = free_port_run(12);
+  const auto min_port = static_cast<std::uint16_t>(bootstrap + 1);
+  {
+    // The shape: the admin port is broker 10's, and no broker 10 exists.
+    const auto admin = static_cast<std::uint16_t>(min_port + 10);
+    proxy_process proxy(
+        admin_in_range_line(mock.broker_addresses().at(0), bootstrap, min_port, admin));
+    ASSERT_TRUE(proxy.wait_ready(admin)) << proxy.output();
+    EXPECT_NE(proxy.output().find("includes admin.address 127.0.0.1:" + port_text(admin) +
+                                  ": broker 10 would get that port"),
+              std::string::npos)
+        << proxy.output();
+    EXPECT_EQ(proxy.stop(), 0) << proxy.output();
+  }
+  // Broker 3 exists and its port is the admin port: it alone is refused, counted as a port
+  // collision, and /ready names it.
+  const auto admin = static_cast<std::uint16_t>(min_port + 3);
+  proxy_process proxy(
+      admin_in_range_line(mock.broker_addresses().at(0), bootstrap, min_port, admin));
+  EXPECT_TRUE(proxy.wait_for_output("broker 3 would get that port", 10s)) << proxy.output();
+  http_reply ready;
+  EXPECT_TRUE(poll_until(
+      [&] {
+        ready = http_get(admin, "/ready");
+        return ready.status == 503 && ready.body.find("broker 3") != std::string::npos;
+      },
+      20s))
+      << ready.status << " " << ready.body << "\n"
+      << proxy.output();
+  EXPECT_GE(scrape(admin, "kafka_psc_proxy_port_collisions_total").value_or(-1), 1);
+  // Broker 2 got its listener (brokers 1 and 2 keep working; Metadata fails closed while it
+  // names broker 3, which has none: no real address is ever passed through).
+  EXPECT_TRUE(proxy.wait_for_output(
+      "broker 2: listening on 127.0.0.1:" + port_text(static_cast<std::uint16_t>(min_port + 2)),
+      5s))
+      << proxy.output();
+  EXPECT_EQ(proxy.stop(), 0) << proxy.output();
 }
 
 TEST(GrepplabsFlags, TlsAndSaslFlagsAreRefusedAsNotSupportedYet) {

@@ -23,6 +23,7 @@
 
 #include "support/kafka_clients.h"
 #include "support/mock_cluster.h"
+#include "support/optional_tools.h"
 #include "support/ports.h"
 #include "support/proxy_process.h"
 #include "support/raw_client.h"
@@ -347,8 +348,7 @@ int index_of_key(const std::string& key) {
 
 TEST(HaReplicas, KillAndRestartOneReplicaBehindHaproxyLosesAndDuplicatesNothing) {
   const auto haproxy = haproxy_binary();
-  if (haproxy.empty())
-    GTEST_SKIP() << "haproxy not installed (apt-get install haproxy): HA test skipped";
+  KPP_REQUIRE_TOOL(!haproxy.empty(), "haproxy", "apt-get install haproxy");
   const auto deadline = clock_type::now() + 120s;
 
   mock_cluster mock(brokers);

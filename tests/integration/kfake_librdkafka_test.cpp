@@ -299,11 +299,7 @@ void expect_exactly_once(const consumed& got, const std::string& prefix, int n) 
 
 class KfakeLibrdkafka : public ::testing::TestWithParam<proxy_mode> {
  protected:
-  void SetUp() override {
-    if (kfake_cluster::binary().empty())
-      GTEST_SKIP()
-          << "kfake-broker not found (set KPP_KFAKE or build ../shared/tools/kfake-broker)";
-  }
+  void SetUp() override { KPP_REQUIRE_KFAKE(); }
 };
 
 TEST_P(KfakeLibrdkafka, MetadataIdempotentProduceGroupConsumeCommit) {

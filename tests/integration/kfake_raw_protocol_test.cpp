@@ -352,11 +352,7 @@ partition_answer fetch_partition(kp::bytes_view body) {
 
 class KfakeRawProtocol : public ::testing::TestWithParam<proxy_mode> {
  protected:
-  void SetUp() override {
-    if (kfake_cluster::binary().empty())
-      GTEST_SKIP()
-          << "kfake-broker not found (set KPP_KFAKE or build ../shared/tools/kfake-broker)";
-  }
+  void SetUp() override { KPP_REQUIRE_KFAKE(); }
   void TearDown() override {
     if (proxy_) {
       EXPECT_EQ(proxy_->process.stop(), 0) << proxy_->process.output();

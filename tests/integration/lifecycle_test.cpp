@@ -12,6 +12,7 @@
 #include "support/kafka_raw.h"
 #include "support/metrics_scrape.h"
 #include "support/mock_cluster.h"  // rdkafka.h, then rdkafka_mock.h
+#include "support/poll.h"
 #include "support/proxy_process.h"
 #include "support/proxy_setup.h"
 #include "support/raw_client.h"
@@ -20,21 +21,9 @@ namespace kpp::test {
 namespace {
 
 using namespace std::chrono_literals;
-using clock_type = std::chrono::steady_clock;
 
 constexpr std::int16_t api_versions_key = 18;
 constexpr std::int16_t metadata_key = 3;
-
-// Polls `done` every 20 ms until it holds or `timeout` passes.
-template <class F>
-bool poll_until(F done, std::chrono::milliseconds timeout) {
-  const auto deadline = clock_type::now() + timeout;
-  for (;;) {
-    if (done()) return true;
-    if (clock_type::now() >= deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-}
 
 std::size_t count_of(const std::string& text, const std::string& piece) {
   std::size_t n = 0;
@@ -52,7 +41,8 @@ std::string requests_series(std::int16_t key) {
 }
 
 double requests_seen(std::uint16_t admin_port, std::int16_t key) {
-  return scrape(admin_port, requests_series(key)).value_or(0);
+  // -1 (never reached by a counter) when the family is gone, so the waits below fail.
+  return scrape_counter(admin_port, requests_series(key)).value_or(-1);
 }
 
 // One ApiVersions v0 round trip: true when the answer carries `correlation_id`.
@@ -89,6 +79,7 @@ struct fixture {
     EXPECT_TRUE(c->connected());
     EXPECT_TRUE(api_versions_ok(*c, correlation_id - 1)) << "session not established";
     const double before = requests_seen(setup.admin_port, api_versions_key);
+    EXPECT_GE(before, 0) << "kafka_psc_proxy_requests_total is not exported";
     rd_kafka_mock_broker_set_rtt(mock.get(), 1, rtt_ms);
     EXPECT_TRUE(c->send(request_frame(api_versions_key, 0, correlation_id)));
     EXPECT_TRUE(poll_until(

@@ -320,12 +320,8 @@ void expect_tls_from_upstream(proxy_process& proxy, std::uint16_t admin_port,
   EXPECT_EQ(http_get(admin_port, "/health").status, 200);
 }
 
-// Real TLS listeners answer a plaintext peer with one 7-byte alert and hang up. Disabled:
-// the response pump only classifies the upstream's first bytes once 8 are buffered
-// (session.cpp response_pump, `if (avail < 8) break;` before classify_upstream_bytes), so a
-// 7-byte alert followed by EOF is logged as "upstream ... closed with 1 request(s) in flight"
-// and counted as upstream_closed, never as tls_from_upstream. Fix: classify as soon as 3
-// bytes are buffered (type, major version), and also classify what is left at EOF.
+// Real TLS listeners answer a plaintext peer with one 7-byte alert and hang up: those 7 bytes
+// are enough to tell TLS (and what is left at EOF is classified too).
 TEST_F(MismatchOnUpstreamSide, TlsAlertThenCloseFromUpstream) {
   fake_broker upstream([](bytes& inbox) {
     inbox.clear();
@@ -337,8 +333,7 @@ TEST_F(MismatchOnUpstreamSide, TlsAlertThenCloseFromUpstream) {
 }
 
 // Same broker, but it keeps the connection open after its alert: the proxy must not wait for
-// an eighth byte that never comes. Disabled for the same reason as above (the session hangs
-// until the client gives up).
+// an eighth byte that never comes.
 TEST_F(MismatchOnUpstreamSide, TlsAlertKeptOpenFromUpstream) {
   fake_broker upstream([](bytes& inbox) {
     inbox.clear();

@@ -1,7 +1,9 @@
 // End-to-end run of @platformatic/kafka through kafka-psc-proxy (driven by
 // tests/integration/kfake_node_client_test.cpp). Usage:
 //   node e2e.mjs BOOTSTRAP_HOST:PORT TOPIC GROUP COUNT [PAUSE_MS]
-// PAUSE_MS spreads the produce batches over time (leader moves under load).
+// PAUSE_MS spreads the produce batches over time (leader moves under load); each pause also
+// reads the topic's leaders afresh (Metadata through the proxy), reported as `leaders`
+// (partition -> every leader id seen), so the test can tell that leaders really moved.
 // Prints one JSON line on stdout: every host:port the client learned or dialed, the
 // messages consumed, the committed offsets, and the outcome of each step. Exit 0 when every
 // step ran (the C++ test judges the content), 1 on any error.
@@ -36,7 +38,7 @@ const { Admin, Producer, Consumer, Connection, stringSerializers, stringDeserial
 const [bootstrap, topic, group, countArg, pauseArg] = process.argv.slice(2)
 const count = Number(countArg ?? 100)
 const pauseMs = Number(pauseArg ?? 0)
-const result = { learned: [], dialed: [], metadata: [], describeCluster: {}, findCoordinator: [], consumed: [], committed: [], steps: [] }
+const result = { learned: [], dialed: [], leaders: {}, metadata: [], describeCluster: {}, findCoordinator: [], consumed: [], committed: [], steps: [] }
 const learned = new Set()
 const step = name => result.steps.push(name)
 
@@ -70,7 +72,16 @@ try {
   for (let i = 0; i < count; i++) messages.push({ topic, key: `k${i}`, value: `node-${i}` })
   for (let i = 0; i < messages.length; i += 25) {
     await producer.send({ messages: messages.slice(i, i + 25) })
-    if (pauseMs > 0) await new Promise(resolve => setTimeout(resolve, pauseMs))
+    if (pauseMs > 0) {
+      await new Promise(resolve => setTimeout(resolve, pauseMs))
+      const now = await admin.metadata({ topics: [topic], forceUpdate: true })
+      now.topics.get(topic)?.partitions.forEach((p, i) => {
+        const seen = new Set(result.leaders[i] ?? [])
+        seen.add(p.leader)
+        result.leaders[i] = [...seen]
+      })
+      for (const [, b] of now.brokers) learned.add(`${b.host}:${b.port}`)
+    }
   }
   step('produce')
 

@@ -12,11 +12,10 @@ set -euo pipefail
 build=${1:?usage: check_deb.sh <build-dir>}
 build=$(cd "$build" && pwd)
 
+# shellcheck source=tests/service/missing_tool.sh
+source "$(dirname "${BASH_SOURCE[0]}")/missing_tool.sh"
 for tool in cpack dpkg-deb; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "SKIP: $tool not found; package not checked"
-    exit 77
-  fi
+  command -v "$tool" >/dev/null 2>&1 || missing_tool "$tool" "apt-get install cmake dpkg (the package is not checked without it)"
 done
 if ! command -v dpkg-shlibdeps >/dev/null 2>&1; then
   echo "FAIL: dpkg-shlibdeps not found (apt-get install dpkg-dev): the package would have no Depends"

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Static checks of the project's shell scripts:
-#   - `bash -n` and shellcheck on every *.sh under config/ docker/ tests/service/ .ci/
+#   - `bash -n` and shellcheck on every *.sh under config/ docker/ scripts/ tests/service/ .ci/
 #     (and .ci/run, which has no suffix);
 #   - `sh -n` and `shellcheck -s sh` on the Debian maintainer scripts (cmake/debian/);
 #   - config/gce/deploy.sh in DRY_RUN mode prints the expected gcloud commands.
-# Without shellcheck installed, only the syntax checks run (with a message).
-# Exit 0: pass; 1: fail.
+# Without shellcheck installed, only the syntax checks run, and the check then ends as skipped.
+# Exit 0: pass; 1: fail; 77: skipped (no shellcheck; ctest SKIP_RETURN_CODE).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -15,22 +15,24 @@ cd "$root" || exit 1
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
+# shellcheck source=tests/service/missing_tool.sh
+source "$here/missing_tool.sh"
 have_shellcheck=1
 if ! command -v shellcheck >/dev/null 2>&1; then
   have_shellcheck=0
-  echo "SKIP shellcheck: not installed (apt-get install shellcheck); running syntax checks only"
+  echo "shellcheck not installed: running the syntax checks only"
 fi
 
 mapfile -t bash_scripts < <(
   {
-    find config docker tests/service .ci -type f -name '*.sh' 2>/dev/null
+    find config docker scripts tests/service .ci -type f -name '*.sh' 2>/dev/null
     [[ -f .ci/run ]] && echo .ci/run
   } | sort -u
 )
 mapfile -t sh_scripts < <(find cmake/debian -type f \( -name postinst -o -name prerm -o -name postrm -o -name preinst \) 2>/dev/null)
 
 if [[ ${#bash_scripts[@]} -eq 0 ]]; then
-  fail "no *.sh found under config/ docker/ tests/service/ .ci/"
+  fail "no *.sh found under config/ docker/ scripts/ tests/service/ .ci/"
 fi
 
 for f in "${bash_scripts[@]}"; do
@@ -85,3 +87,4 @@ if [[ $fails -ne 0 ]]; then
   exit 1
 fi
 echo "ok: $checked script(s) pass"
+[[ $have_shellcheck -eq 1 ]] || missing_tool shellcheck "apt-get install shellcheck (only the syntax checks ran)"

@@ -13,10 +13,10 @@ unit=${1:-$root/config/kafka-psc-proxy.service}
 name=$(basename "$unit")
 max_exposure=${MAX_EXPOSURE:-2.0}
 
-if ! command -v systemd-analyze >/dev/null 2>&1; then
-  echo "SKIP: systemd-analyze not found (apt-get install systemd); unit not checked"
-  exit 77
-fi
+# shellcheck source=tests/service/missing_tool.sh
+source "$here/missing_tool.sh"
+command -v systemd-analyze >/dev/null 2>&1 ||
+  missing_tool systemd-analyze "apt-get install systemd (the unit file is not checked without it)"
 [[ -f $unit ]] || { echo "FAIL: no unit file at $unit"; exit 1; }
 echo "systemd-analyze: $(systemd-analyze --version | head -n1)"
 

@@ -20,6 +20,10 @@ struct problem {
 // the mappings' upstreams, sorted forbidden_api_keys), then returns every problem found.
 [[nodiscard]] std::vector<problem> complete_and_check(config& c);
 
+// What a valid config may still run into, for the start-up log: today, a port that an
+// unbounded node-id range gives to a broker while another listener holds it.
+[[nodiscard]] std::vector<std::string> start_warnings(const config& c);
+
 // complete_and_check(); problems become one error, a line each.
 [[nodiscard]] result<config> validate(config c);
 

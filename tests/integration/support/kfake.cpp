@@ -187,20 +187,6 @@ std::string kfake_cluster::request_summary() const {
   return s;
 }
 
-long metric_sum(std::uint16_t admin_port, const std::string& prefix) {
-  const auto reply = http_get(admin_port, "/metrics");
-  if (reply.status != 200) return -1;
-  long sum = 0;
-  std::istringstream in(reply.body);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(prefix, 0) != 0) continue;
-    const auto space = line.rfind(' ');
-    if (space != std::string::npos) sum += std::atol(line.c_str() + space + 1);
-  }
-  return sum;
-}
-
 const char* to_string(proxy_mode m) {
   return m == proxy_mode::yaml_node_id ? "yaml_node_id" : "grepplabs_flags";
 }

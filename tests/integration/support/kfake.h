@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/optional_tools.h"
 #include "support/proxy_process.h"
 
 namespace kpp::test {
@@ -101,9 +102,10 @@ struct kfake_proxy {
 kfake_proxy start_proxy(const kfake_cluster& cluster, proxy_mode mode, int port_range = 8,
                         const std::string& metadata_refresh = "60s");
 
-// Sum of the samples on the proxy's /metrics whose line starts with `prefix` (a metric name,
-// optionally with the start of its labels: `kafka_psc_proxy_rewrites_total{api_key="0"}`);
-// -1 when /metrics did not answer.
-long metric_sum(std::uint16_t admin_port, const std::string& prefix);
-
 }  // namespace kpp::test
+
+// Skips (fails under CI) a test that needs kfake-broker when it is absent.
+#define KPP_REQUIRE_KFAKE()                                          \
+  KPP_REQUIRE_TOOL(                                                  \
+      !::kpp::test::kfake_cluster::binary().empty(), "kfake-broker", \
+      "set KPP_KFAKE=/path/to/kfake-broker or put it at ../shared/tools/kfake-broker")

@@ -187,6 +187,27 @@ TEST(Validate, ListenersOnDistinctAddressesMayShareAPort) {
   EXPECT_FALSE(validate(c).has_value());
 }
 
+// grepplabs' deterministic listeners run up to 65535: a port inside that range costs only the
+// broker it would go to, so it is a start-up warning naming that broker, not an error. With
+// an explicit port_range the overlap stays an error (EveryProblemNamesKeyValueAndExpectedForm).
+TEST(Validate, AdminPortInsideAnUnboundedNodeIdRangeIsAWarningNamingTheBroker) {
+  auto c = valid();
+  c.brokers.port_range.reset();
+  c.brokers.node_id_offset = 1;
+  c.admin.address = {"0.0.0.0", 9180};
+  auto r = validate(c);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_THAT(start_warnings(*r),
+              ::testing::ElementsAre(
+                  "brokers.base_port: the node-id range 9100..65535 on 0.0.0.0 includes "
+                  "admin.address 0.0.0.0:9180: broker 81 would get that port, so it will be "
+                  "refused if it appears (counted as a port collision); set brokers.port_range "
+                  "or move admin.address to avoid it"));
+  c.brokers.port_range = 100;
+  EXPECT_TRUE(start_warnings(c).empty());
+  EXPECT_FALSE(validate(c).has_value());
+}
+
 TEST(Validate, ReportsEveryProblemOnItsOwnLine) {
   auto c = valid();
   c.listen = "nowhere";
