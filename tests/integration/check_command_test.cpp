@@ -1,8 +1,8 @@
 // `kafka-psc-proxy check` against kfake-broker, one case per thing it diagnoses, each with
 // its exit status and the message an operator reads: all OK (before the proxy starts, and
-// through a running one), a wrong bootstrap port, a broker that answers TLS, an advertised
-// name that does not resolve, a port another process holds, and two replicas with different
-// maps behind one HAProxy.
+// through a running one), a wrong bootstrap port, a broker that answers TLS, a SASL listener
+// (its mechanisms listed), an advertised name that does not resolve, a port another process
+// holds, and two replicas with different maps behind one HAProxy.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -232,6 +233,56 @@ TEST_F(CheckCommand, TlsOnTheBrokerSideIsATlsMismatch) {
       << r.output;
   // The other bootstrap server still gives the map.
   EXPECT_NE(r.output.find("127.0.0.1:" + std::to_string(p.broker_port(2))), std::string::npos);
+}
+
+// A real TLS listener (kfake with a throwaway certificate) closes on a plaintext request
+// without a word; check then sends a TLS ClientHello and sees a TLS answer.
+TEST_F(CheckCommand, SilentTlsListenerIsFoundByItsHandshake) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("kpp-check-tls-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto cert = (dir / "cert.pem").string();
+  const auto key = (dir / "key.pem").string();
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-keyout " +
+      key + " -out " + cert + " >/dev/null 2>&1";
+  if (std::system(cmd.c_str()) != 0) {
+    std::filesystem::remove_all(dir);
+    GTEST_SKIP() << "openssl could not make a test certificate";
+  }
+  kfake_options opts;
+  opts.brokers = 1;
+  opts.extra_args = {"-tls-cert", cert, "-tls-key", key};
+  kfake_cluster tls(opts);
+  ASSERT_TRUE(tls.ok()) << tls.output();
+  auto p = setup();
+  p.upstream = tls.address(0);
+  auto r = run_check(p.yaml());
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find(tls.address(0) + ": TLS mismatch (ApiVersions: closed without "
+                                           "answering, and it answers a TLS ClientHello"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST_F(CheckCommand, SaslListenerListsItsMechanisms) {
+  kfake_options opts;
+  opts.brokers = 1;
+  opts.extra_args = {"-sasl", "PLAIN:u:p", "-sasl", "SCRAM-SHA-256:u:p"};
+  kfake_cluster sasl(opts);
+  ASSERT_TRUE(sasl.ok()) << sasl.output();
+  auto p = setup();
+  p.upstream = sasl.address(0);
+  auto r = run_check(p.yaml());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find(sasl.address(0) + ": SASL required"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("PLAIN"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("SCRAM-SHA-256"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("fix: point bootstrap.servers at a broker listener without SASL"),
+            std::string::npos)
+      << r.output;
 }
 
 TEST_F(CheckCommand, AdvertisedNameThatDoesNotResolve) {
