@@ -47,9 +47,13 @@ boost::asio::awaitable<std::vector<probe_broker>> check_bootstrap(check_context&
   if (servers.empty())
     c.report.find("bootstrap", "no bootstrap servers are configured",
                   "set bootstrap.servers (or --bootstrap-server-mapping)");
-  for (const auto& server : servers) {
-    const auto address = dial_address(c.cfg, server);
-    auto r = co_await probe_kafka(address, c.probe);
+  std::vector<routing::host_port> addresses;
+  for (const auto& server : servers) addresses.push_back(dial_address(c.cfg, server));
+  const auto results = co_await probe_all(addresses, c.probe);
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    const auto& server = servers[i];
+    const auto& address = addresses[i];
+    const auto& r = results[i];
     std::string name = server.str();
     if (!(address == server)) name += " (dialed at " + address.str() + ")";
     s.rows.push_back({name, to_string(r.outcome), r.detail});

@@ -62,11 +62,16 @@ boost::asio::awaitable<planned_map> check_map(check_context& c,
   }
   out.routes = map.snapshot();
   if (!out.routes.empty()) c.report.map_hash = routing::map_hash(out.routes);
+  std::vector<routing::host_port> upstreams;
+  for (const auto& route : out.routes)
+    if (route.upstream) upstreams.push_back(dial_address(c.cfg, *route.upstream));
+  const auto probes = co_await probe_all(upstreams, c.probe);
+  std::size_t next = 0;
   for (const auto& route : out.routes) {
     std::string upstream_check = "-";
     if (route.upstream) {
-      const auto address = dial_address(c.cfg, *route.upstream);
-      auto p = co_await probe_kafka(address, c.probe);
+      const auto& address = upstreams[next];
+      const auto& p = probes[next++];
       upstream_check = to_string(p.outcome);
       if (p.outcome != probe_outcome::ok)
         c.report.find("map",

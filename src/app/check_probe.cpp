@@ -1,6 +1,7 @@
 #include "kpp/app/check_probe.h"
 
 #include <array>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -354,6 +355,33 @@ asio::awaitable<probe_result> probe_kafka(routing::host_port address, probe_opti
              std::to_string(version) + ": " + std::to_string(r.brokers.size()) + " broker(s)" +
              (r.cluster_id ? ", cluster " + *r.cluster_id : std::string());
   co_return r;
+}
+
+asio::awaitable<std::vector<probe_result>> probe_all(std::vector<routing::host_port> addresses,
+                                                     probe_options options,
+                                                     std::size_t max_parallel) {
+  std::vector<probe_result> results(addresses.size());
+  auto ex = co_await asio::this_coro::executor;
+  // Each batch: spawn every probe, then wait on a timer that the last one to finish cancels.
+  for (std::size_t from = 0; from < addresses.size(); from += max_parallel) {
+    const std::size_t to = std::min(addresses.size(), from + max_parallel);
+    auto pending = std::make_shared<std::size_t>(to - from);
+    auto wake = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
+    for (std::size_t i = from; i < to; ++i) {
+      asio::co_spawn(ex, probe_kafka(addresses[i], options),
+                     [&results, i, pending, wake](std::exception_ptr e, probe_result r) {
+                       if (e) {
+                         r.outcome = probe_outcome::not_kafka;
+                         r.detail = "the probe failed unexpectedly";
+                       }
+                       results[i] = std::move(r);
+                       if (--*pending == 0) wake->cancel();
+                     });
+    }
+    error_code ec;
+    while (*pending > 0) co_await wake->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  co_return results;
 }
 
 }  // namespace kpp::app

@@ -29,11 +29,15 @@ boost::asio::awaitable<void> check_through(check_context& c, const planned_map& 
   std::map<std::int32_t, std::uint16_t> expected_map;
   for (const auto& r : map.routes) expected_map[r.node_id] = r.advertised.port;
 
-  for (const auto& p : map.client_ports) {
+  std::vector<routing::host_port> addresses;
+  for (const auto& p : map.client_ports) addresses.push_back({*c.through, p.port});
+  const auto results = co_await probe_all(addresses, c.probe);
+  for (std::size_t i = 0; i < map.client_ports.size(); ++i) {
+    const auto& p = map.client_ports[i];
+    const auto& r = results[i];
+    const auto& address = addresses[i];
     const std::string expected =
         p.node_id ? "broker " + std::to_string(*p.node_id) : std::string("bootstrap");
-    const routing::host_port address{*c.through, p.port};
-    auto r = co_await probe_kafka(address, c.probe);
     if (r.outcome != probe_outcome::ok) {
       s.rows.push_back({std::int64_t{p.port}, expected, to_string(r.outcome), "-", r.detail});
       std::string fix;

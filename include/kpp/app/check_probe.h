@@ -49,4 +49,10 @@ struct probe_options {
 // and runs ApiVersions + Metadata. Never throws.
 boost::asio::awaitable<probe_result> probe_kafka(routing::host_port address, probe_options options);
 
+// probe_kafka on every address at once (at most `max_parallel` in flight), results in the
+// order given: a dropped port range costs one timeout, not one per broker.
+boost::asio::awaitable<std::vector<probe_result>> probe_all(
+    std::vector<routing::host_port> addresses, probe_options options,
+    std::size_t max_parallel = 32);
+
 }  // namespace kpp::app
