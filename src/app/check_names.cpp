@@ -23,10 +23,10 @@ struct resolution {
   std::vector<std::string> addresses;
 };
 
-// getaddrinfo on its own thread, abandoned (not joined) if it outlives the timeout: a
-// resolver that never answers must not hang the check. The thread only touches what the
-// shared state keeps alive.
-resolution resolve(const std::string& name, std::chrono::milliseconds timeout) {
+// getaddrinfo on its own thread, abandoned (not joined) if it outlives the caller's
+// deadline: a resolver that never answers must not hang the check. The thread only touches
+// what the shared state keeps alive.
+std::future<resolution> resolve_async(const std::string& name) {
   auto promise = std::make_shared<std::promise<resolution>>();
   auto future = promise->get_future();
   std::thread([promise, name] {
@@ -48,8 +48,7 @@ resolution resolve(const std::string& name, std::chrono::milliseconds timeout) {
     if (res) ::freeaddrinfo(res);
     promise->set_value(std::move(r));
   }).detach();
-  if (future.wait_for(timeout) != std::future_status::ready) return {};
-  return future.get();
+  return future;
 }
 
 bool is_address(const std::string& host) {
@@ -93,6 +92,11 @@ void check_names(check_context& c, const planned_map& map) {
   const char* type = through_v6 ? "AAAA" : "A";
   const auto timeout = std::min(c.probe.timeout, std::chrono::milliseconds(5000));
   bool any_record = false;
+  // Every name at once, under one deadline.
+  std::map<std::string, std::future<resolution>> lookups;
+  for (const auto& [name, who] : names)
+    if (!is_address(name)) lookups.emplace(name, resolve_async(name));
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (const auto& [name, who] : names) {
     if (is_address(name)) {
       s.rows.push_back({name, who, "address literal", name});
@@ -100,7 +104,9 @@ void check_names(check_context& c, const planned_map& map) {
     }
     any_record = true;
     c.report.dns_records.push_back(name + ". 300 IN " + type + " " + target);
-    const auto r = resolve(name, timeout);
+    auto& lookup = lookups.at(name);
+    const auto r =
+        lookup.wait_until(deadline) == std::future_status::ready ? lookup.get() : resolution{};
     if (!r.done) {
       s.rows.push_back({name, who, "timeout", "-"});
       c.report.find(
