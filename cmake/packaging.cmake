@@ -8,6 +8,7 @@
 #   /usr/bin/kafka-psc-proxy                 (install(TARGETS ...) in CMakeLists.txt)
 #   /lib/systemd/system/kafka-psc-proxy.service
 #   /etc/kafka-psc-proxy/config.yaml         (conffile: local edits survive upgrades)
+#   /usr/share/kafka-psc-proxy/monitoring/   (alerting rules + tests, Grafana dashboard)
 # and maintainer scripts (cmake/debian/) that enable the unit on install without
 # starting it, try-restart it on upgrade, stop it on remove and clean up on purge.
 #
@@ -39,6 +40,14 @@ else()
   message(WARNING "config/kafka-psc-proxy.yaml is missing: the package will have no "
                   "/etc/kafka-psc-proxy/config.yaml, and the conffiles entry will be wrong")
 endif()
+
+# Prometheus alerting rules (with their promtool tests) and the Grafana dashboard, for the
+# operator to copy into their monitoring: /usr/share/kafka-psc-proxy/monitoring/.
+install(FILES "${PROJECT_SOURCE_DIR}/config/monitoring/alerts.yaml"
+              "${PROJECT_SOURCE_DIR}/config/monitoring/alerts_test.yaml"
+              "${PROJECT_SOURCE_DIR}/config/monitoring/dashboard.json"
+        DESTINATION "share/kafka-psc-proxy/monitoring"
+        PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 
 find_program(KPP_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(NOT KPP_DPKG_SHLIBDEPS)

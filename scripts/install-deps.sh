@@ -9,8 +9,10 @@ with_tests=0
 build_pkgs=(g++ cmake make pkg-config libboost-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
             librdkafka-dev libsystemd-dev libgtest-dev libgmock-dev libbenchmark-dev)
 # haproxy: L4 reference and HA test; systemd: systemd-analyze; shellcheck; dpkg-dev + file:
-# cpack DEB dependencies; clang: libFuzzer; iproute2: ss (keepalive test).
-test_pkgs=(haproxy systemd shellcheck dpkg-dev file clang iproute2)
+# cpack DEB dependencies; clang: libFuzzer; iproute2: ss (keepalive test); prometheus:
+# promtool for the alerting-rule tests (config/monitoring); chromium: the status page test
+# renders admin / in a real headless browser.
+test_pkgs=(haproxy systemd shellcheck dpkg-dev file clang iproute2 prometheus chromium)
 
 pkgs=("${build_pkgs[@]}")
 ((with_tests)) && pkgs+=("${test_pkgs[@]}")

@@ -4,9 +4,9 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer, and every fuzzer for a few seconds.
 #
 # Tests that need an optional tool (kfake-broker, node/npm, haproxy, ss, systemd-analyze,
-# the shellcheck linter) skip where it is absent; the run ends with "N passed, N failed,
-# N skipped" and a line per missing tool saying how to provide it. Under CI=true a skip is a
-# failure.
+# promtool, chromium, the shellcheck linter) skip where it is absent; the run ends with
+# "N passed, N failed, N skipped" and a line per missing tool saying how to provide it. Under
+# CI=true a skip is a failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "kpp/app/check_command.h"
 #include "kpp/app/demo.h"
 #include "kpp/app/logging.h"
 #include "kpp/app/proxy_app.h"
@@ -24,6 +25,10 @@ int main(int argc, char** argv) {
     case kpp::config::run_mode::check_config:
       std::printf("%s", kpp::config::to_yaml(cmd->cfg).c_str());
       return 0;
+    case kpp::config::run_mode::check:
+      return kpp::app::run_check(
+          cmd->cfg, cmd->config_path.empty() ? "server flags" : "config " + cmd->config_path,
+          cmd->check);
     case kpp::config::run_mode::demo:
       return kpp::app::run_demo(cmd->demo_messages);
     case kpp::config::run_mode::run:

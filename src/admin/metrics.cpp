@@ -135,6 +135,16 @@ void registry::set_build_info(label_set labels) {
   build_info_ = std::move(labels);
 }
 
+std::vector<registry::listener_sample> registry::listener_samples() const {
+  std::lock_guard lock(mu_);
+  std::vector<listener_sample> out;
+  out.reserve(listeners_.size());
+  for (const auto& [labels, m] : listeners_)
+    out.push_back({labels, m->connections.open(), m->connections.total(),
+                   m->bytes_client_to_upstream.value(), m->bytes_upstream_to_client.value()});
+  return out;
+}
+
 void registry::render_prometheus(std::string& out) const {
   render_prometheus(out, std::chrono::steady_clock::now());
 }
@@ -145,6 +155,8 @@ void registry::render_prometheus(std::string& out,
 
   render_info(out, "build_info", "Build information; the value is always 1.", build_info_);
   render_gauge(out, "ready", "1 when the proxy reports ready, else 0.", ready_.value());
+  render_gauge(out, "max_connections", "The connection limit (limits.max_connections).",
+               max_connections_.value());
   if (!keepalive_info_.empty()) {
     render_info(out, "keepalive_info", "TCP keepalive settings; the value is always 1.",
                 keepalive_info_);
@@ -236,6 +248,13 @@ void registry::render_prometheus(std::string& out,
                 discovery_failures_.value());
   render_gauge(out, "brokers", "Brokers known from the last successful discovery.",
                brokers_.value());
+  render_gauge(out, "brokers_without_listener",
+               "Brokers the last discovery could not give a listener (collision, range, bind).",
+               brokers_without_listener_.value());
+  render_gauge(out, "broker_map_hash",
+               "Hash of the map clients are told (node, advertised address, listen port); "
+               "replicas serving the same map export the same value.",
+               broker_map_hash_.value());
   render_scalar(out, "port_map_changes_total", "counter", "Times the broker-to-port map changed.",
                 port_map_changes_.value());
   render_scalar(out, "port_collisions_total", "counter",

@@ -61,6 +61,22 @@ http_response route(const http_request& req, const admin_state& state) {
     state.render_metrics(body);
     return make_response(req, http::status::ok, prometheus_content_type, std::move(body));
   }
+  if (target == state.paths.status || target == state.paths.status_json) {
+    if (!state.status) {
+      return make_response(req, http::status::internal_server_error, text_content_type,
+                           "status page not configured\n");
+    }
+    const status_snapshot snapshot = state.status();
+    if (target == state.paths.status) {
+      http_response res =
+          make_response(req, http::status::ok, html_content_type, render_status_html(snapshot));
+      // The page is self-contained: forbid anything it does not carry itself.
+      res.set("Content-Security-Policy",
+              "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+      return res;
+    }
+    return make_response(req, http::status::ok, json_content_type, render_status_json(snapshot));
+  }
   return make_response(req, http::status::not_found, text_content_type, "not found\n");
 }
 

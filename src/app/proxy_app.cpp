@@ -16,11 +16,13 @@
 #include "kpp/app/logging.h"
 #include "kpp/app/settings_mapping.h"
 #include "kpp/app/state_file.h"
+#include "kpp/app/status_source.h"
 #include "kpp/config/validate.h"
 #include "kpp/config/yaml_loader.h"
 #include "kpp/discovery/metadata_poller.h"
 #include "kpp/net/listener.h"
 #include "kpp/net/session.h"
+#include "kpp/routing/map_hash.h"
 
 namespace kpp::app {
 
@@ -43,6 +45,7 @@ struct proxy_app::impl {
   asio::signal_set signals;
   asio::steady_timer drain_timer;
   asio::steady_timer watchdog_timer;
+  admin::error_history error_history;  // "recent" errors on the status page
 
   mutable std::mutex state_mutex;
   bool discovered = false;
@@ -132,6 +135,7 @@ struct proxy_app::impl {
     ctx.metrics = &metrics;
     ctx.pool = &pool;
     ctx.max_connections = cfg.limits.max_connections;
+    metrics.set_max_connections(cfg.limits.max_connections);
     for (const auto& d : cfg.brokers.dial) ctx.dial_mappings[d.upstream] = d.dial;
 
     admin::label_set ka{
@@ -192,6 +196,15 @@ struct proxy_app::impl {
               s.not_ready_reason = not_ready_reason;
             }
             s.render_metrics = [this](std::string& out) { metrics.render_prometheus(out); };
+            s.status = [this] {
+              readiness r{is_ready.load(), {}};
+              {
+                std::lock_guard lock(state_mutex);
+                r.reason = not_ready_reason;
+              }
+              return build_status(metrics, brokers.get(), std::move(r), error_history,
+                                  std::chrono::steady_clock::now());
+            };
             return s;
           },
           [](admin::log_level level, std::string_view text) {
@@ -205,7 +218,7 @@ struct proxy_app::impl {
                       cfg.admin.address.str(), ec.message());
         return false;
       }
-      spdlog::info("admin endpoint on {} ({}, {}, {})", cfg.admin.address.str(),
+      spdlog::info("admin endpoint on {} ({}, {}, {}, status page /)", cfg.admin.address.str(),
                    cfg.admin.health_path, cfg.admin.ready_path, cfg.admin.metrics_path);
     }
 
@@ -239,6 +252,9 @@ struct proxy_app::impl {
                    outcome.view->metadata_version, outcome.view->cluster_id.value_or("?"));
     }
     save_state();
+    metrics.set_brokers_without_listener(errors.size());
+    const auto routes = brokers->snapshot();
+    metrics.set_broker_map_hash(routing::map_hash(routes));
     if (!errors.empty()) {
       set_ready(false, "some brokers have no listener: " + errors.front());
       return;

@@ -632,10 +632,13 @@ std::string usage_text() {
          "  kafka-psc-proxy run --config FILE.yaml    the same\n"
          "  kafka-psc-proxy server FLAGS...           run with grepplabs/kafka-proxy flags\n"
          "  kafka-psc-proxy check-config FILE.yaml    validate and print the effective config\n"
+         "  kafka-psc-proxy check [--through IP] [--json] (--config FILE.yaml | server FLAGS...)\n"
+         "                                            diagnose a deployment from where it runs\n"
          "  kafka-psc-proxy demo [--messages N]       run against a built-in mock cluster\n"
          "  kafka-psc-proxy --version | --help\n"
          "\n"
-         "An invalid configuration or command line exits with status 2.\n";
+         "An invalid configuration or command line exits with status 2; check exits 1 on a\n"
+         "finding.\n";
 }
 
 std::string server_usage_text() {
@@ -670,7 +673,7 @@ result<command_line> parse_command_line(int argc, const char* const* argv) {
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
   command_line out;
   const std::string expected =
-      "expected --config FILE, run --config FILE, server FLAGS, check-config FILE, demo, "
+      "expected --config FILE, run --config FILE, server FLAGS, check-config FILE, check, demo, "
       "--version or --help";
   if (args.empty()) return error{"no command; " + expected};
 
@@ -728,6 +731,9 @@ result<command_line> parse_command_line(int argc, const char* const* argv) {
     out.cfg = std::move(*c);
     out.config_path = path;
     return out;
+  }
+  if (first == "check") {
+    return parse_check_command(std::span<const std::string>(args).subspan(1));
   }
   if (first == "demo") {
     out.mode = run_mode::demo;

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/haproxy.h"
 #include "support/kafka_clients.h"
 #include "support/mock_cluster.h"
 #include "support/optional_tools.h"
@@ -46,73 +47,6 @@ bool poll_until(F done, clock_type::time_point deadline) {
     std::this_thread::sleep_for(20ms);
   }
 }
-
-std::string haproxy_binary() {
-  for (const char* p : {"/usr/sbin/haproxy", "/usr/bin/haproxy", "/usr/local/sbin/haproxy"})
-    if (::access(p, X_OK) == 0) return p;
-  return {};
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() /
-          ("kpp-ha-" + std::to_string(::getpid()) + "-" + name))
-      .string();
-}
-
-// HAProxy in the foreground (-db) as a child; stopped and reaped by the destructor.
-class haproxy_process {
- public:
-  haproxy_process(const std::string& binary, const std::string& config)
-      : config_path_(temp_path("haproxy.cfg")), log_path_(temp_path("haproxy.log")) {
-    std::ofstream(config_path_) << config;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::execl(binary.c_str(), binary.c_str(), "-db", "-f", config_path_.c_str(), nullptr);
-      ::_exit(127);
-    }
-  }
-  ~haproxy_process() {
-    if (pid_ > 0 && !reaped_) {
-      ::kill(pid_, SIGTERM);
-      const auto deadline = clock_type::now() + 5s;
-      while (!reaped_ && clock_type::now() < deadline) {
-        reaped_ = ::waitpid(pid_, nullptr, WNOHANG) == pid_;
-        if (!reaped_) std::this_thread::sleep_for(10ms);
-      }
-      if (!reaped_) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-      }
-    }
-    std::filesystem::remove(config_path_);
-    std::filesystem::remove(log_path_);
-  }
-  haproxy_process(const haproxy_process&) = delete;
-  haproxy_process& operator=(const haproxy_process&) = delete;
-
-  bool running() {
-    if (pid_ <= 0 || reaped_) return false;
-    reaped_ = ::waitpid(pid_, nullptr, WNOHANG) == pid_;
-    return !reaped_;
-  }
-  [[nodiscard]] std::string output() const { return read_file(log_path_); }
-
- private:
-  pid_t pid_ = -1;
-  bool reaped_ = false;
-  std::string config_path_;
-  std::string log_path_;
-};
 
 struct layout {
   std::uint16_t bootstrap_port = 0;  // the same on both replicas and on HAProxy

@@ -78,6 +78,10 @@ if [[ -f $conf ]]; then ok "/etc/kafka-psc-proxy/config.yaml"; else fail "no /et
 if [[ -f $conf ]] && [[ $(stat -c %a "$conf") != 644 ]]; then
   fail "/etc/kafka-psc-proxy/config.yaml mode $(stat -c %a "$conf"), want 644 (DynamicUser must read it)"
 fi
+for f in alerts.yaml alerts_test.yaml dashboard.json; do
+  m=$scratch/root/usr/share/kafka-psc-proxy/monitoring/$f
+  if [[ -f $m ]]; then ok "/usr/share/kafka-psc-proxy/monitoring/$f"; else fail "no /usr/share/kafka-psc-proxy/monitoring/$f"; fi
+done
 if [[ -e $scratch/root/usr/local ]]; then
   fail "files under /usr/local: CPACK_PACKAGING_INSTALL_PREFIX not /usr?"
 fi

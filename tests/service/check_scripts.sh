@@ -25,7 +25,7 @@ fi
 
 mapfile -t bash_scripts < <(
   {
-    find config docker scripts tests/service .ci -type f -name '*.sh' 2>/dev/null
+    find config docker scripts tests/service tests/monitoring .ci -type f -name '*.sh' 2>/dev/null
     [[ -f .ci/run ]] && echo .ci/run
   } | sort -u
 )

@@ -221,6 +221,18 @@ class registry {
   void set_keepalive_info(label_set labels);
   void set_build_info(label_set labels);  // default: {version=KPP_VERSION}
   void set_ready(bool ready) noexcept { ready_.set(ready ? 1 : 0); }
+  // Operator signals (config/monitoring/alerts.yaml): the connection limit, brokers the last
+  // discovery could not give a listener, and a hash of the map clients see (replicas that
+  // disagree export different values).
+  void set_max_connections(std::uint32_t n) noexcept { max_connections_.set(n); }
+  void set_brokers_without_listener(std::size_t n) noexcept {
+    brokers_without_listener_.set(static_cast<std::int64_t>(n));
+  }
+  void set_broker_map_hash(std::uint64_t h) noexcept {
+    broker_map_hash_.set(static_cast<std::int64_t>(h & broker_map_hash_mask));
+  }
+  // 52 bits: a Prometheus sample is a double, exact up to 2^53.
+  static constexpr std::uint64_t broker_map_hash_mask = (std::uint64_t{1} << 52) - 1;
 
   // Prometheus text exposition format 0.0.4, appended to `out`. Per-API series appear only
   // once non-zero; every other family is always present.
@@ -244,6 +256,21 @@ class registry {
   [[nodiscard]] std::uint64_t sessions_closed(close_reason r) const noexcept {
     return sessions_closed_[static_cast<std::size_t>(r)].value();
   }
+  [[nodiscard]] std::uint64_t discovery_failures() const noexcept {
+    return discovery_failures_.value();
+  }
+  [[nodiscard]] std::int64_t max_connections() const noexcept { return max_connections_.value(); }
+  [[nodiscard]] std::int64_t broker_map_hash() const noexcept { return broker_map_hash_.value(); }
+
+  // One listener's counters at one moment (the status page).
+  struct listener_sample {
+    listener_labels labels;
+    std::int64_t open = 0;
+    std::uint64_t total = 0;
+    std::uint64_t bytes_client_to_upstream = 0;
+    std::uint64_t bytes_upstream_to_client = 0;
+  };
+  [[nodiscard]] std::vector<listener_sample> listener_samples() const;
   // Empty until the first successful discovery.
   [[nodiscard]] std::optional<std::chrono::steady_clock::duration> discovery_age(
       std::chrono::steady_clock::time_point now) const noexcept;
@@ -274,6 +301,9 @@ class registry {
   counter port_collisions_;
   counter brokers_out_of_range_;
   gauge ready_;
+  gauge max_connections_;
+  gauge brokers_without_listener_;
+  gauge broker_map_hash_;
 
   mutable std::mutex mu_;  // guards the maps and info labels below
   std::map<listener_labels, std::shared_ptr<listener_metrics>> listeners_;

@@ -13,7 +13,13 @@
 
 namespace kpp::config {
 
-enum class run_mode : std::uint8_t { run, demo, version, help, check_config };
+enum class run_mode : std::uint8_t { run, demo, version, help, check_config, check };
+
+// `check` options besides the config (config/check_arguments.cpp).
+struct check_request {
+  std::optional<std::string> through;  // --through ADDRESS: the endpoint address, no port
+  bool json = false;                   // --json
+};
 
 struct command_line {
   run_mode mode = run_mode::run;
@@ -23,6 +29,7 @@ struct command_line {
   std::uint64_t demo_messages = 1000;
   std::string help_text;             // mode help: what to print
   std::vector<std::string> notices;  // accepted flags without effect, for the start-up log
+  check_request check;               // mode check
 };
 
 // argv[0] is the program name. Errors (exit code 2) name the offending argument.
@@ -40,6 +47,10 @@ struct advertised_listener {
   friend bool operator==(const advertised_listener&, const advertised_listener&) = default;
 };
 [[nodiscard]] result<advertised_listener> parse_advertised_listener(std::string_view text);
+
+// `check [--through ADDRESS] [--json] (--config FILE | FILE | server FLAGS...)`: what follows
+// "check". Config errors are the same as check-config's and start's (exit code 2).
+[[nodiscard]] result<command_line> parse_check_command(std::span<const std::string> args);
 
 [[nodiscard]] std::string usage_text();
 [[nodiscard]] std::string server_usage_text();

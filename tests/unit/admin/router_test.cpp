@@ -73,7 +73,7 @@ TEST(Router, QueryStringIsIgnored) {
 }
 
 TEST(Router, UnknownPathIs404) {
-  for (const char* path : {"/", "/healthz", "/health/", "/metrics2", "health"}) {
+  for (const char* path : {"/index.html", "/healthz", "/health/", "/metrics2", "health"}) {
     SCOPED_TRACE(path);
     auto res = route(make_request(http::verb::get, path), make_state(true));
     EXPECT_EQ(res.result(), http::status::not_found);

@@ -1,0 +1,58 @@
+// `check`: one Kafka conversation with one address, the way the proxy's discovery has it
+// (ApiVersions, then Metadata), with every way it can go wrong named: refused, timeout, TLS
+// on one side only, not Kafka, SASL required (and which mechanisms the listener offers).
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kpp/routing/host_port.h"
+
+namespace kpp::app {
+
+enum class probe_outcome : std::uint8_t {
+  ok,
+  refused,        // nothing listens there (RST)
+  timeout,        // no connection or no answer within the timeout
+  unreachable,    // name does not resolve, no route, ...
+  tls_mismatch,   // the listener speaks TLS, the probe plaintext
+  sasl_required,  // ApiVersions answered, Metadata refused before authentication
+  not_kafka,      // an answer, but not a Kafka one
+};
+[[nodiscard]] const char* to_string(probe_outcome o) noexcept;
+
+struct probe_broker {
+  std::int32_t node_id = 0;
+  routing::host_port address;
+};
+
+struct probe_result {
+  probe_outcome outcome = probe_outcome::ok;
+  std::string detail;  // what happened, for the table
+  std::size_t api_count = 0;
+  std::int16_t metadata_version = -1;
+  std::optional<std::string> cluster_id;
+  std::vector<probe_broker> brokers;         // from Metadata, when ok
+  std::vector<std::string> sasl_mechanisms;  // when the listener requires SASL
+};
+
+struct probe_options {
+  std::chrono::milliseconds timeout{5000};
+  std::string client_id = "kafka-psc-proxy-check";
+};
+
+// Dials `address` (the dial step; a TLS handshake belongs there once upstream TLS exists)
+// and runs ApiVersions + Metadata. Never throws.
+boost::asio::awaitable<probe_result> probe_kafka(routing::host_port address, probe_options options);
+
+// probe_kafka on every address at once (at most `max_parallel` in flight), results in the
+// order given: a dropped port range costs one timeout, not one per broker.
+boost::asio::awaitable<std::vector<probe_result>> probe_all(
+    std::vector<routing::host_port> addresses, probe_options options,
+    std::size_t max_parallel = 32);
+
+}  // namespace kpp::app
