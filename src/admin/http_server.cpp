@@ -1,5 +1,6 @@
 #include "kpp/admin/http_server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -14,6 +15,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <chrono>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -83,7 +85,12 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
   asio::steady_timer retry_timer;
   bool stopped = false;
   std::uint64_t next_session_id = 0;
-  std::map<std::uint64_t, beast::tcp_stream*> sessions;  // streams live in session frames
+  struct session_entry {
+    beast::tcp_stream* stream = nullptr;  // lives in the session's frame
+    // When the session began waiting for a request; unset while it handles one.
+    std::optional<std::chrono::steady_clock::time_point> waiting_since;
+  };
+  std::map<std::uint64_t, session_entry> sessions;
   std::atomic<std::size_t> session_count{0};
   tcp::endpoint endpoint;
 
@@ -116,7 +123,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
     error_code ignored;
     acceptor.close(ignored);
     retry_timer.cancel();
-    for (auto& [id, stream] : sessions) stream->close();
+    for (auto& [id, entry] : sessions) entry.stream->close();
   }
 
   // Removes a session from `sessions` however its coroutine ends (exceptions included).
@@ -127,26 +134,52 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
       owner.sessions.erase(id);
       owner.session_count.store(owner.sessions.size(), std::memory_order_relaxed);
     }
+    void waiting(bool yes) {
+      if (auto it = owner.sessions.find(id); it != owner.sessions.end())
+        it->second.waiting_since =
+            yes ? std::optional(std::chrono::steady_clock::now()) : std::nullopt;
+    }
   };
+
+  // Closes the session that has waited longest for a request; false if every session is
+  // busy. The evicted session leaves the table now; its frame unwinds on its own.
+  bool evict_longest_waiting() {
+    auto victim = sessions.end();
+    for (auto it = sessions.begin(); it != sessions.end(); ++it) {
+      if (!it->second.waiting_since) continue;
+      if (victim == sessions.end() || *it->second.waiting_since < *victim->second.waiting_since)
+        victim = it;
+    }
+    if (victim == sessions.end()) return false;
+    victim->second.stream->close();
+    sessions.erase(victim);
+    session_count.store(sessions.size(), std::memory_order_relaxed);
+    return true;
+  }
 
   asio::awaitable<void> run_session(std::shared_ptr<impl> self, tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     std::uint64_t id = next_session_id++;
-    sessions.emplace(id, &stream);
+    sessions.emplace(id, session_entry{&stream, std::nullopt});
     session_count.store(sessions.size(), std::memory_order_relaxed);
     session_registration registration{*this, id};
 
     beast::flat_buffer buffer;
     error_code ec;
+    bool first = true;
     while (!stopped) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
       parser.body_limit(options.body_limit);
       // One deadline for the whole request, not per read: a client trickling one byte at a
       // time cannot hold the session open past it.
-      stream.expires_after(options.io_timeout);
+      stream.expires_after(first ? options.io_timeout
+                                 : std::min(options.io_timeout, options.keep_alive_idle));
+      first = false;
+      registration.waiting(true);
       co_await http::async_read(stream, buffer, parser,
                                 asio::redirect_error(asio::use_awaitable, ec));
+      registration.waiting(false);
       if (stopped || ec == http::error::end_of_stream) break;
       if (ec) {
         if (is_http_parse_error(ec)) {
@@ -190,8 +223,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         if (stopped) co_return;
         continue;
       }
-      if (sessions.size() >= options.max_sessions) {
-        emit(log_level::warn, "admin: too many open sessions; closing a new connection");
+      if (sessions.size() >= options.max_sessions && !evict_longest_waiting()) {
+        emit(log_level::warn, "admin: too many busy sessions; closing a new connection");
         socket.close(ec);
         continue;
       }

@@ -96,12 +96,34 @@ std::shared_ptr<listener_metrics> registry::listener(const listener_labels& labe
 
 std::shared_ptr<psc_connection_metrics> registry::psc_connection(std::string_view id) {
   std::lock_guard lock(mu_);
+  const auto now = ++psc_clock_;
   auto it = psc_connections_.find(id);
-  if (it != psc_connections_.end()) return it->second;
-  std::string key(psc_connections_.size() < max_psc_connection_ids ? id : "_overflow");
-  auto& slot_ref = psc_connections_[key];
-  if (!slot_ref) slot_ref = std::make_shared<psc_connection_metrics>(key);
-  return slot_ref;
+  if (it == psc_connections_.end() && psc_connections_.size() >= max_psc_connection_ids) {
+    // Full: evict the least recently used idle series (a linear scan, only for a new id).
+    auto victim = psc_connections_.end();
+    for (auto i = psc_connections_.begin(); i != psc_connections_.end(); ++i) {
+      if (i->first == "_overflow" || i->second.metrics->connections.open() > 0) continue;
+      if (victim == psc_connections_.end() || i->second.last_used < victim->second.last_used)
+        victim = i;
+    }
+    if (victim != psc_connections_.end()) {
+      psc_connections_.erase(victim);
+    } else {
+      it = psc_connections_.find(std::string_view("_overflow"));
+      if (it == psc_connections_.end())
+        it = psc_connections_
+                 .emplace("_overflow",
+                          psc_slot{std::make_shared<psc_connection_metrics>("_overflow"), 0})
+                 .first;
+    }
+  }
+  if (it == psc_connections_.end())
+    it = psc_connections_
+             .emplace(std::string(id),
+                      psc_slot{std::make_shared<psc_connection_metrics>(std::string(id)), 0})
+             .first;
+  it->second.last_used = now;
+  return it->second.metrics;
 }
 
 void registry::discovery_succeeded(std::chrono::system_clock::time_point wall,
@@ -197,15 +219,15 @@ void registry::render_prometheus(std::string& out,
   // Per PSC connection id.
   append_family(out, "psc_connections_open", "gauge",
                 "Client connections currently open, by PSC connection id (PROXY v2 TLV).");
-  for (const auto& [id, m] : psc_connections_) {
+  for (const auto& [id, slot] : psc_connections_) {
     const label ls[] = {{"psc_connection_id", id}};
-    append_sample(out, "psc_connections_open", ls, m->connections.open());
+    append_sample(out, "psc_connections_open", ls, slot.metrics->connections.open());
   }
   append_family(out, "psc_connections_total", "counter",
                 "Client connections accepted, by PSC connection id (PROXY v2 TLV).");
-  for (const auto& [id, m] : psc_connections_) {
+  for (const auto& [id, slot] : psc_connections_) {
     const label ls[] = {{"psc_connection_id", id}};
-    append_sample(out, "psc_connections_total", ls, m->connections.total());
+    append_sample(out, "psc_connections_total", ls, slot.metrics->connections.total());
   }
 
   // Requests and rewrites.

@@ -101,6 +101,20 @@ struct proxy_app::impl {
       spdlog::error("cannot write the port state file (brokers.state_file): {}", err);
   }
 
+  void count_refusal(routing::refusal reason) {
+    switch (reason) {
+      case routing::refusal::out_of_port_range:
+        metrics.count_broker_out_of_port_range();
+        break;
+      case routing::refusal::port_in_use:
+      case routing::refusal::too_many_brokers:  // counted like a collision: no port for it
+        metrics.count_port_collision();
+        break;
+      default:
+        break;
+    }
+  }
+
   routing::map_events events() {
     routing::map_events ev;
     ev.added = [this](const routing::broker_route& r) {
@@ -118,12 +132,9 @@ struct proxy_app::impl {
       spdlog::warn("broker {} left the cluster metadata; closed its listener on {}", r.node_id,
                    r.listen.str());
     };
-    ev.refused = [this](std::int32_t node, const std::string& why) {
-      if (why.find("outside") != std::string::npos)
-        metrics.count_broker_out_of_port_range();
-      else if (why.find("already in use") != std::string::npos)
-        metrics.count_port_collision();
-      spdlog::error("broker {}: {}", node, why);
+    ev.refused = [this](std::int32_t node, const routing::map_error& why) {
+      count_refusal(why.reason);
+      spdlog::error("broker {}: {}", node, why.message);
     };
     return ev;
   }
@@ -144,6 +155,11 @@ struct proxy_app::impl {
         {"interval_seconds", std::to_string(ctx.settings.keepalive.interval.count())},
         {"count", std::to_string(ctx.settings.keepalive.count)}};
     metrics.set_keepalive_info(std::move(ka));
+    if (cfg.proxy_protocol.enabled && cfg.proxy_protocol.allowed_sources.empty())
+      spdlog::warn(
+          "proxy_protocol is enabled with no allowed_sources: any client can send a PROXY "
+          "header and claim any source address and PSC connection id; set "
+          "proxy_protocol.allowed_sources to the load balancer's or PSC NAT's subnets");
 
     auto map_settings = map_settings_from(cfg);
     if (cfg.brokers.policy == routing::port_policy::sequential) {
@@ -176,8 +192,8 @@ struct proxy_app::impl {
                        : std::string("any bootstrap server"));
     }
     for (const auto& err : brokers->preload_state()) {
-      if (err.find("collides") != std::string::npos) metrics.count_port_collision();
-      spdlog::error("{}", err);
+      count_refusal(err.reason);
+      spdlog::error("{}", err.message);
     }
 
     if (cfg.admin.enabled) {

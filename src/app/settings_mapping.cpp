@@ -16,6 +16,7 @@ net::session_settings session_settings_from(const config::config& c) {
   s.max_in_flight = c.limits.max_in_flight;
   s.dial_timeout = duration_cast<milliseconds>(c.timeouts.dial);
   s.idle_timeout = duration_cast<milliseconds>(c.timeouts.idle);
+  s.first_bytes_timeout = duration_cast<milliseconds>(c.timeouts.first_bytes);
   s.write_timeout = duration_cast<milliseconds>(c.timeouts.write.value_or(milliseconds(0)));
   s.keepalive.enabled = c.keepalive.enabled;
   s.keepalive.idle = std::max(seconds(1), duration_cast<seconds>(c.keepalive.idle));
@@ -54,6 +55,7 @@ routing::map_settings map_settings_from(const config::config& c) {
     m.external_mappings.push_back({e.upstream, e.advertised});
   for (const auto& b : c.bootstrap.listeners) m.reserved_ports.insert(b.listen.port);
   if (c.admin.enabled) m.reserved_ports.insert(c.admin.address.port);
+  m.max_brokers = c.brokers.max_brokers;
   return m;
 }
 

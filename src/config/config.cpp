@@ -112,6 +112,7 @@ std::string to_yaml(const config& c) {
   y << "  dynamic_listeners: " << yes_no(b.dynamic_listeners) << "\n";
   y << "  state_file: " << quote(b.state_file) << "\n";
   y << "  removal_grace: " << format_duration(b.removal_grace) << "\n";
+  y << "  max_brokers: " << b.max_brokers << "\n";
   y << "  static:" << (b.static_brokers.empty() ? " []\n" : "\n");
   for (const auto& s : b.static_brokers) {
     y << "    - node_id: " << s.node_id << "\n      listen_port: " << s.listen_port << "\n";
@@ -133,6 +134,7 @@ std::string to_yaml(const config& c) {
   if (c.timeouts.read) y << "  read: " << format_duration(*c.timeouts.read) << "\n";
   if (c.timeouts.write) y << "  write: " << format_duration(*c.timeouts.write) << "\n";
   y << "  idle: " << format_duration(c.timeouts.idle)
+    << "\n  first_bytes: " << format_duration(c.timeouts.first_bytes)
     << "\n  drain: " << format_duration(c.timeouts.drain) << "\n";
   y << "limits:\n  max_frame_size: " << format_size(c.limits.max_frame_size)
     << "\n  max_connections: " << c.limits.max_connections

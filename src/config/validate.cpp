@@ -200,6 +200,9 @@ void check_brokers(const config& c, checker& ck) {
     ck.add("brokers.static",
            "is empty with port_policy static; expected entries such as "
            "- {node_id: 1, listen_port: 9101}");
+  if (b.max_brokers == 0 || b.max_brokers > 65535)
+    ck.add("brokers.max_brokers",
+           std::to_string(b.max_brokers) + " is out of range; expected 1..65535, e.g. 1024");
   if (!b.state_file.empty() && b.policy != port_policy::sequential)
     ck.add("brokers.state_file", q(b.state_file) + " is set with port_policy " +
                                      std::string(to_string(b.policy)) +
@@ -308,6 +311,8 @@ void check_rest(const config& c, checker& ck) {
     ck.add("discovery.client_id", "is empty; expected a Kafka client.id, e.g. kafka-psc-proxy");
   if (c.timeouts.dial <= millis{0})
     ck.add("timeouts.dial", "0; expected a positive duration, e.g. 10s");
+  if (c.timeouts.first_bytes <= millis{0})
+    ck.add("timeouts.first_bytes", "0; expected a positive duration, e.g. 10s");
   if (c.timeouts.read && *c.timeouts.read <= millis{0})
     ck.add("timeouts.read", "0; expected a positive duration, e.g. 30s, or no key for none");
   if (c.timeouts.write && *c.timeouts.write <= millis{0})

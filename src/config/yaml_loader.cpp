@@ -275,7 +275,7 @@ void read_brokers(reader& r, const YAML::Node& n, config& c) {
   if (!r.map(n, "brokers",
              {"port_policy", "base_port", "node_id_offset", "port_range", "listen_host",
               "advertised_host", "advertised_port", "dynamic_listeners", "state_file",
-              "removal_grace", "static", "mappings", "external", "dial"}))
+              "removal_grace", "max_brokers", "static", "mappings", "external", "dial"}))
     return;
   if (const auto p = n["port_policy"]; reader::present(p)) {
     if (auto s = r.scalar(p, "brokers.port_policy", "node-id, sequential or static")) {
@@ -300,6 +300,7 @@ void read_brokers(reader& r, const YAML::Node& n, config& c) {
   r.boolean(n, "dynamic_listeners", "brokers.dynamic_listeners", b.dynamic_listeners);
   r.string(n, "state_file", "brokers.state_file", b.state_file, "a file path");
   r.duration(n, "removal_grace", "brokers.removal_grace", b.removal_grace, "5m");
+  r.integer(n, "max_brokers", "brokers.max_brokers", b.max_brokers, 1, 65535, "1024");
 
   if (const auto s = n["static"];
       reader::present(s) && r.sequence(s, "brokers.static", "entries")) {
@@ -386,11 +387,13 @@ void read_sections(reader& r, const YAML::Node& root, config& c) {
     r.string(n, "client_id", "discovery.client_id", c.discovery.client_id, "a client.id");
   }
   if (const auto n = root["timeouts"];
-      reader::present(n) && r.map(n, "timeouts", {"dial", "read", "write", "idle", "drain"})) {
+      reader::present(n) &&
+      r.map(n, "timeouts", {"dial", "read", "write", "idle", "first_bytes", "drain"})) {
     r.duration(n, "dial", "timeouts.dial", c.timeouts.dial, "10s");
     r.duration(n, "read", "timeouts.read", c.timeouts.read, "30s");
     r.duration(n, "write", "timeouts.write", c.timeouts.write, "30s");
     r.duration(n, "idle", "timeouts.idle", c.timeouts.idle, "10m");
+    r.duration(n, "first_bytes", "timeouts.first_bytes", c.timeouts.first_bytes, "10s");
     r.duration(n, "drain", "timeouts.drain", c.timeouts.drain, "30s");
   }
   if (const auto n = root["limits"];

@@ -10,7 +10,8 @@
 #include <memory>
 #include <set>
 
-#include "kpp/net/socket_options.h"
+#include "kpp/net/deadline.h"
+#include "kpp/net/upstream_dialer.h"
 #include "kpp/protocol/api_table.h"
 #include "kpp/protocol/api_versions_request.h"
 #include "kpp/protocol/api_versions_response.h"
@@ -37,25 +38,28 @@ struct exchange_result {
   std::string error;
 };
 
+// One request and its response, both within `deadline`. The socket is owned by the caller's
+// frame and closed (then the operation awaited) at the deadline: no timer handler holds it.
 asio::awaitable<exchange_result> exchange(asio::ip::tcp::socket& s, const byte_buffer& request,
                                           std::chrono::milliseconds timeout) {
   exchange_result out;
-  auto ex = co_await asio::this_coro::executor;
-  auto expired = std::make_shared<bool>(false);
-  asio::steady_timer timer(ex, timeout);
-  timer.async_wait([&s, expired](error_code ec) {
-    if (ec) return;
-    *expired = true;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto close_socket = [&s] {
     error_code ignored;
     s.close(ignored);
-  });
-  error_code ec;
-  co_await asio::async_write(s, asio::buffer(request),
-                             asio::redirect_error(asio::use_awaitable, ec));
+  };
+  bool expired = false;
+  auto transfer = [&](auto start) -> asio::awaitable<error_code> {
+    auto r = co_await net::with_deadline<error_code, std::size_t>(start, close_socket, deadline);
+    expired = expired || r.timed_out;
+    co_return r.timed_out ? error_code(asio::error::timed_out) : std::get<0>(r.values);
+  };
+  auto ec = co_await transfer(
+      [&](auto handler) { asio::async_write(s, asio::buffer(request), std::move(handler)); });
   std::array<std::byte, 4> size_bytes{};
   if (!ec)
-    co_await asio::async_read(s, asio::buffer(size_bytes),
-                              asio::redirect_error(asio::use_awaitable, ec));
+    ec = co_await transfer(
+        [&](auto handler) { asio::async_read(s, asio::buffer(size_bytes), std::move(handler)); });
   if (!ec) {
     const std::uint32_t size = (std::uint32_t(size_bytes[0]) << 24) |
                                (std::uint32_t(size_bytes[1]) << 16) |
@@ -63,15 +67,13 @@ asio::awaitable<exchange_result> exchange(asio::ip::tcp::socket& s, const byte_b
     if (size < 4 || size > max_response) {
       out.error = "answered with a frame of " + std::to_string(size) +
                   " bytes: not a Kafka broker, or TLS on a plaintext connection";
-      timer.cancel();
       co_return out;
     }
     out.payload.resize(size);
-    co_await asio::async_read(s, asio::buffer(out.payload),
-                              asio::redirect_error(asio::use_awaitable, ec));
+    ec = co_await transfer(
+        [&](auto handler) { asio::async_read(s, asio::buffer(out.payload), std::move(handler)); });
   }
-  timer.cancel();
-  if (*expired)
+  if (expired)
     out.error = "no answer within " + std::to_string(timeout.count()) + " ms";
   else if (ec)
     out.error = ec.message();
@@ -83,23 +85,26 @@ asio::awaitable<exchange_result> exchange(asio::ip::tcp::socket& s, const byte_b
 metadata_poller::metadata_poller(net::proxy_context& ctx, poller_settings settings, report on_poll)
     : ctx_(ctx), settings_(std::move(settings)), on_poll_(std::move(on_poll)) {}
 
-asio::awaitable<poll_outcome> metadata_poller::fetch_from(const routing::host_port& server) {
+asio::awaitable<poll_outcome> metadata_poller::fetch_from(const routing::host_port& server,
+                                                          const poller_settings& settings) {
   poll_outcome out;
   auto ex = co_await asio::this_coro::executor;
   asio::ip::tcp::socket s(ex);
   const auto address = ctx_.dial_address(server);
-  if (auto ec = co_await net::connect_with_timeout(s, address, settings_.timeout)) {
-    out.error = address.str() + ": " + ec.message();
+  const net::upstream_dialer dialer({.timeout = settings.timeout});
+  if (auto err = co_await dialer.connect(s, address)) {
+    out.error = err->message;
     co_return out;
   }
-  s.set_option(asio::ip::tcp::no_delay(true));
+  error_code ignored;
+  s.set_option(asio::ip::tcp::no_delay(true), ignored);
 
   // ApiVersions v0: every broker since 0.10 answers it, and it tells us the Metadata range.
   byte_buffer request;
   auto av_body = protocol::encode_api_versions_request_body(0);
   protocol::encode_request_frame(request, protocol::api_key::api_versions, 0, ++correlation_,
-                                 settings_.client_id, *av_body);
-  auto av = co_await exchange(s, request, settings_.timeout);
+                                 settings.client_id, *av_body);
+  auto av = co_await exchange(s, request, settings.timeout);
   if (!av.error.empty()) {
     out.error = address.str() + ": ApiVersions: " + av.error;
     co_return out;
@@ -132,8 +137,8 @@ asio::awaitable<poll_outcome> metadata_poller::fetch_from(const routing::host_po
   }
   request.clear();
   protocol::encode_request_frame(request, protocol::api_key::metadata, version, ++correlation_,
-                                 settings_.client_id, *md_body);
-  auto md = co_await exchange(s, request, settings_.timeout);
+                                 settings.client_id, *md_body);
+  auto md = co_await exchange(s, request, settings.timeout);
   if (!md.error.empty()) {
     out.error = address.str() + ": Metadata: " + md.error;
     co_return out;
@@ -173,10 +178,12 @@ asio::awaitable<poll_outcome> metadata_poller::fetch_from(const routing::host_po
 }
 
 asio::awaitable<poll_outcome> metadata_poller::poll_once() {
+  // A copy: SIGHUP may replace settings_ while this round is suspended in a dial.
+  const poller_settings settings = settings_;
   poll_outcome result;
   std::string errors;
-  for (const auto& server : settings_.bootstrap) {
-    auto outcome = co_await fetch_from(server);
+  for (const auto& server : settings.bootstrap) {
+    auto outcome = co_await fetch_from(server, settings);
     if (outcome.view) {
       result = std::move(outcome);
       break;
@@ -196,7 +203,7 @@ asio::awaitable<poll_outcome> metadata_poller::poll_once() {
     auto r = ctx_.brokers->ensure(b.node_id, b.address);
     if (!r.route) map_errors.push_back(r.error);
   }
-  ctx_.brokers->retire_absent(present, settings_.removal_grace, std::chrono::steady_clock::now());
+  ctx_.brokers->retire_absent(present, settings.removal_grace, std::chrono::steady_clock::now());
   ctx_.metrics->set_broker_count(result.view->brokers.size());
   if (map_errors.empty())
     ctx_.metrics->discovery_succeeded();

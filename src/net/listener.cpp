@@ -65,10 +65,13 @@ void listener::accept_next() {
     if (self->ctx_.draining.load()) {
       error_code ignored;
       socket.close(ignored);
-    } else if (self->ctx_.sessions.size() >= self->ctx_.max_connections.load()) {
+    } else if (self->ctx_.sessions.size() >= self->ctx_.max_connections.load() &&
+               !self->ctx_.silent.evict_oldest()) {
       self->ctx_.metrics->count_session_closed(admin::close_reason::connection_limit);
-      spdlog::warn("port {}: refusing a connection, {} connections open (limits.max_connections)",
-                   self->port_, self->ctx_.sessions.size());
+      spdlog::warn(
+          "port {}: refusing a connection, {} connections open and all of them have spoken "
+          "(limits.max_connections)",
+          self->port_, self->ctx_.sessions.size());
       error_code ignored;
       socket.close(ignored);
     } else {

@@ -1,16 +1,14 @@
 #include "kpp/net/proxy_protocol_reader.h"
 
-#include <poll.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
-#include <boost/asio/read.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <memory>
+#include <cerrno>
+#include <chrono>
+#include <vector>
 
+#include "kpp/net/deadline.h"
 #include "kpp/protocol/cidr.h"
 #include "kpp/protocol/proxy_protocol.h"
 
@@ -21,10 +19,8 @@ using boost::system::error_code;
 
 namespace {
 
-bool peer_hung_up(asio::ip::tcp::socket& s) {
-  pollfd p{s.native_handle(), POLLRDHUP, 0};
-  return ::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
-}
+// A v2 header with TLVs beyond this is not what a load balancer sends.
+constexpr std::size_t max_header = 4096 + 16;
 
 }  // namespace
 
@@ -50,65 +46,60 @@ asio::awaitable<proxy_protocol_outcome> proxy_protocol_reader::read(asio::ip::tc
                   ", which is not in proxy_protocol.allowed_sources; refusing its claimed identity";
     co_return out;
   }
-  auto ex = co_await asio::this_coro::executor;
-  auto expired = std::make_shared<bool>(false);
-  asio::steady_timer timer(ex, settings_.proxy_protocol_timeout);
-  timer.async_wait([&s, expired](error_code e) {
-    if (e) return;
-    *expired = true;
+  // Event driven, and never a byte too far: peek what has arrived, then consume what is known
+  // to be header. While the parser still needs more, every byte seen so far is header (a v1
+  // line has no CRLF yet, a v2 header is shorter than its announced length), so consuming it
+  // all empties the socket and the next readiness wait sleeps until the client sends more.
+  // Once complete, exactly the header's remaining bytes are consumed: the client's first Kafka
+  // frame stays in the socket for the session.
+  const auto deadline = std::chrono::steady_clock::now() + settings_.proxy_protocol_timeout;
+  std::vector<std::byte> seen;  // the header's bytes consumed so far, then the latest peek
+  std::array<std::byte, 512> chunk{};
+  auto fail = [&](std::string message) {
+    out.cause = admin::protocol_error_cause::proxy_protocol_invalid;
+    out.message = std::move(message);
+    return out;
+  };
+  auto wait_readable = [&s](auto handler) {
+    s.async_wait(asio::ip::tcp::socket::wait_read, std::move(handler));
+  };
+  auto cancel_wait = [&s] {
     error_code ignored;
-    s.close(ignored);
-  });
-  // Peek until the header is complete, then consume exactly its bytes: what follows is the
-  // client's first Kafka frame and stays in the socket for the session.
-  std::array<std::byte, 4096 + 16> buf{};
+    s.cancel(ignored);
+  };
   for (;;) {
-    co_await s.async_wait(asio::ip::tcp::socket::wait_read,
-                          asio::redirect_error(asio::use_awaitable, ec));
-    std::size_t n = 0;
-    if (!ec) n = s.receive(asio::buffer(buf), asio::ip::tcp::socket::message_peek, ec);
-    if (ec || n == 0) {
-      out.cause = admin::protocol_error_cause::proxy_protocol_invalid;
-      out.message = *expired ? "no complete PROXY protocol header within " +
-                                   std::to_string(settings_.proxy_protocol_timeout.count()) +
-                                   " ms (proxy_protocol.enabled is on: does the load balancer "
-                                   "send one?)"
-                             : "connection closed before a complete PROXY protocol header";
-      co_return out;
-    }
-    auto parsed = protocol::parse_proxy_header(protocol::bytes_view(buf.data(), n));
-    if (parsed.status == protocol::proxy_parse_status::need_more) {
-      if (n == buf.size()) {
-        parsed.status = protocol::proxy_parse_status::invalid;
-      } else if (peer_hung_up(s)) {
-        // A peek sees the same partial bytes forever once the client has gone: say so now.
-        out.cause = admin::protocol_error_cause::proxy_protocol_invalid;
-        out.message = "connection closed before a complete PROXY protocol header (" +
-                      std::to_string(n) + " bytes)";
-        co_return out;
-      } else {
-        // Wait for more bytes: a short timer tick avoids spinning on a readable socket whose
-        // data we only peeked at.
-        asio::steady_timer tick(ex, std::chrono::milliseconds(2));
-        co_await tick.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        continue;
-      }
-    }
-    if (parsed.status == protocol::proxy_parse_status::invalid) {
-      timer.cancel();
-      out.cause = admin::protocol_error_cause::proxy_protocol_invalid;
-      out.message = "invalid PROXY protocol header: " + parsed.error +
-                    " (proxy_protocol.enabled expects every connection to start with one)";
-      co_return out;
-    }
-    std::vector<std::byte> sink(parsed.header.size);
-    co_await asio::async_read(s, asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
-    timer.cancel();
-    if (ec) {
-      out.cause = admin::protocol_error_cause::proxy_protocol_invalid;
-      out.message = "connection lost while reading the PROXY header";
-      co_return out;
-    }
+    auto waited = co_await with_deadline<error_code>(wait_readable, cancel_wait, deadline);
+    if (waited.timed_out)
+      co_return fail("no complete PROXY protocol header within " +
+                     std::to_string(settings_.proxy_protocol_timeout.count()) +
+                     " ms (proxy_protocol.enabled is on: does the load balancer send one?)");
+    if (std::get<0>(waited.values))
+      co_return fail("connection closed before a complete PROXY protocol header");
+    const std::size_t consumed = seen.size();
+    // Never blocking: a readiness report can be spurious, and a blocking peek would stall
+    // every connection of this thread.
+    const auto peeked =
+        ::recv(s.native_handle(), chunk.data(), chunk.size(), MSG_PEEK | MSG_DONTWAIT);
+    if (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
+    const std::size_t n = peeked > 0 ? static_cast<std::size_t>(peeked) : 0;
+    if (n == 0)
+      co_return fail("connection closed before a complete PROXY protocol header (" +
+                     std::to_string(consumed) + " bytes)");
+    seen.insert(seen.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(n));
+    auto parsed = protocol::parse_proxy_header(protocol::bytes_view(seen.data(), seen.size()));
+    if (parsed.status == protocol::proxy_parse_status::need_more && seen.size() >= max_header)
+      parsed.status = protocol::proxy_parse_status::invalid;
+    if (parsed.status == protocol::proxy_parse_status::invalid)
+      co_return fail("invalid PROXY protocol header: " + parsed.error +
+                     " (proxy_protocol.enabled expects every connection to start with one)");
+    const std::size_t take = parsed.status == protocol::proxy_parse_status::need_more
+                                 ? n
+                                 : parsed.header.size - consumed;
+    const auto got = ::recv(s.native_handle(), chunk.data(), take, MSG_DONTWAIT);
+    if (got < 0 || static_cast<std::size_t>(got) != take)
+      co_return fail("connection lost while reading the PROXY header");
+    seen.resize(consumed + take);
+    if (parsed.status == protocol::proxy_parse_status::need_more) continue;
     out.ok = true;
     if (!parsed.header.local && !parsed.header.source_address.empty())
       out.source = parsed.header.source_address + ":" + std::to_string(parsed.header.source_port);

@@ -1,6 +1,7 @@
 #include "kpp/net/session.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <array>
@@ -14,12 +15,15 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 #include <cstring>
 #include <span>
 
+#include "kpp/net/deadline.h"
 #include "kpp/net/proxy_protocol_reader.h"
 #include "kpp/net/socket_options.h"
 #include "kpp/net/traffic_classifier.h"
+#include "kpp/net/upstream_dialer.h"
 #include "kpp/protocol/request_header.h"
 #include "kpp/protocol/response_rewriter.h"
 #include "kpp/protocol/wire_reader.h"
@@ -187,17 +191,52 @@ awaitable<bool> session::classify_first_bytes() {
   // Wait until the client speaks, then peek: TLS or HTTP on a Kafka port gets one clear line
   // instead of a confusing frame-size error. Dialing only now also means a port scan or a
   // TCP health check never opens an upstream connection.
-  error_code ec;
-  co_await client_.async_wait(tcp::socket::wait_read, redirect_error(use_awaitable, ec));
-  if (ec) {
-    close(admin::close_reason::client_io_error);
-    co_return false;
-  }
+  // A connection that never speaks is closed at timeouts.first_bytes: silent connections
+  // (scans, a flood) cannot hold connection slots for long. Until it speaks, a new connection
+  // at limits.max_connections may close it to take its place (the oldest silent one goes).
+  const auto silent = ctx_.silent.add([weak = weak_from_this(), ex = client_.get_executor()] {
+    asio::post(ex, [weak] {
+      if (auto self = weak.lock(); self && !self->closed_) {
+        spdlog::debug(
+            "{} closed: had sent nothing when a new connection needed its slot "
+            "(limits.max_connections)",
+            self->peer());
+        self->close(admin::close_reason::connection_limit);
+      }
+    });
+  });
+  auto wait_readable = [this](auto handler) {
+    client_.async_wait(tcp::socket::wait_read, std::move(handler));
+  };
+  auto cancel_wait = [this] {
+    error_code ignored;
+    client_.cancel(ignored);
+  };
+  const auto deadline = std::chrono::steady_clock::now() + ctx_.settings.first_bytes_timeout;
   std::array<std::byte, 8> head{};
-  const auto n = client_.receive(asio::buffer(head), tcp::socket::message_peek, ec);
-  if (ec || n == 0) {
-    close(admin::close_reason::client_closed);
-    co_return false;
+  std::size_t n = 0;
+  while (n == 0) {
+    auto waited = co_await with_deadline<error_code>(wait_readable, cancel_wait, deadline);
+    if (waited.timed_out && !closed_) {
+      spdlog::debug("{} closed: sent nothing within {} ms (timeouts.first_bytes)", peer(),
+                    ctx_.settings.first_bytes_timeout.count());
+      close(admin::close_reason::first_bytes_timeout);
+      co_return false;
+    }
+    if (std::get<0>(waited.values) || closed_) {
+      close(admin::close_reason::client_io_error);
+      co_return false;
+    }
+    // Never a blocking peek: a readiness report can be spurious, and blocking here would
+    // stall every connection of this thread.
+    const auto peeked =
+        ::recv(client_.native_handle(), head.data(), head.size(), MSG_PEEK | MSG_DONTWAIT);
+    if (peeked > 0) {
+      n = static_cast<std::size_t>(peeked);
+    } else if (peeked == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+      close(admin::close_reason::client_closed);
+      co_return false;
+    }
   }
   if (auto m = classify_client_bytes(bytes_view(head.data(), n), ctx_.settings.max_frame_size)) {
     fail(m->cause, m->message);
@@ -234,15 +273,16 @@ awaitable<bool> session::dial() {
     co_return false;
   }
   std::string errors;
+  const upstream_dialer dialer({.timeout = ctx_.settings.dial_timeout});
   for (const auto& candidate : candidates) {
     const auto address = ctx_.dial_address(candidate);
-    auto ec = co_await connect_with_timeout(upstream_, address, ctx_.settings.dial_timeout);
-    if (!ec) {
+    auto err = co_await dialer.connect(upstream_, address);
+    if (!err) {
       upstream_name_ = address.str();
       co_return true;
     }
     ctx_.metrics->count_dial_error();
-    errors += (errors.empty() ? "" : "; ") + address.str() + ": " + ec.message();
+    errors += (errors.empty() ? "" : "; ") + err->message;
   }
   spdlog::warn("{} closed: cannot reach upstream ({})", peer(), errors);
   close(admin::close_reason::upstream_dial_failed);

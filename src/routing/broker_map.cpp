@@ -15,30 +15,89 @@ host_port broker_map::advertised_for(std::int32_t node_id, std::uint16_t listen_
           settings_.advertised_port.value_or(listen_port)};
 }
 
-std::optional<std::uint16_t> broker_map::choose_port_locked(std::int32_t node_id,
-                                                            std::string* why) {
+std::string_view to_string(refusal r) noexcept {
+  switch (r) {
+    case refusal::invalid_node_id:
+      return "invalid_node_id";
+    case refusal::out_of_port_range:
+      return "out_of_port_range";
+    case refusal::port_in_use:
+      return "port_in_use";
+    case refusal::port_range_exhausted:
+      return "port_range_exhausted";
+    case refusal::no_static_entry:
+      return "no_static_entry";
+    case refusal::not_mapped:
+      return "not_mapped";
+    case refusal::bind_failed:
+      return "bind_failed";
+    case refusal::too_many_brokers:
+      return "too_many_brokers";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// A port another process holds is a collision like any other; other bind errors are not.
+refusal bind_refusal(const std::error_code& ec) {
+  return ec == std::errc::address_in_use ? refusal::port_in_use : refusal::bind_failed;
+}
+
+}  // namespace
+
+std::optional<std::uint16_t> broker_map::choose_port_locked(
+    std::int32_t node_id, const std::set<std::uint16_t>& unbindable, map_error* why) {
+  std::string text;
   switch (settings_.policy) {
-    case port_policy::node_id:
-      return node_id_port(settings_.range, node_id, why);
+    case port_policy::node_id: {
+      auto port = node_id_port(settings_.range, node_id, &text);
+      if (!port) *why = {refusal::out_of_port_range, text};
+      return port;
+    }
     case port_policy::sequential: {
       if (auto it = settings_.sequential_state.find(node_id);
-          it != settings_.sequential_state.end())
+          it != settings_.sequential_state.end() && !unbindable.contains(it->second))
         return it->second;
       std::set<std::uint16_t> taken = ports_in_use_;
       for (const auto& [id, port] : settings_.sequential_state) taken.insert(port);
-      return next_sequential_port(settings_.range, taken, why);
+      taken.insert(unbindable.begin(), unbindable.end());
+      auto port = next_sequential_port(settings_.range, taken, &text);
+      if (!port) *why = {refusal::port_range_exhausted, text};
+      return port;
     }
     case port_policy::static_only:
       break;
   }
-  if (why)
-    *why = "broker " + std::to_string(node_id) +
-           " has no static entry (brokers.static) and the port policy is static";
+  *why = {refusal::no_static_entry,
+          "broker " + std::to_string(node_id) +
+              " has no static entry (brokers.static) and the port policy is static"};
   return std::nullopt;
+}
+
+std::size_t broker_map::map_bound_listeners_locked() const {
+  return static_cast<std::size_t>(std::count_if(routes_.begin(), routes_.end(), [](const auto& r) {
+    return r.second.local_listener && !r.second.configured_listener;
+  }));
+}
+
+broker_map::ensure_result broker_map::refuse(std::int32_t node_id, refusal reason,
+                                             std::string why) {
+  const map_error e{reason, std::move(why)};
+  if (events_.refused) events_.refused(node_id, e);
+  return {std::nullopt, e.message, reason};
 }
 
 broker_map::ensure_result broker_map::create_locked(std::int32_t node_id,
                                                     const host_port& upstream) {
+  // Kafka node ids are >= 0; -1 marks "no node" in error entries. A negative id in a broker
+  // list is never given a port (nor written to the state file).
+  if (node_id < 0)
+    return refuse(node_id, refusal::invalid_node_id,
+                  "broker " + std::to_string(node_id) + " at " + upstream.str() +
+                      " has a negative node id; refused (check the cluster's broker.id / "
+                      "node.id settings)");
+
   broker_route route;
   route.node_id = node_id;
   route.upstream = upstream;
@@ -50,7 +109,7 @@ broker_map::ensure_result broker_map::create_locked(std::int32_t node_id,
     route.local_listener = false;
     route.advertised = it->advertised;
     routes_[node_id] = route;
-    return {route, {}};
+    return {route, {}, {}};
   }
   if (auto it = std::find_if(settings_.address_mappings.begin(), settings_.address_mappings.end(),
                              by_upstream);
@@ -59,49 +118,65 @@ broker_map::ensure_result broker_map::create_locked(std::int32_t node_id,
     route.advertised = it->advertised;
     route.configured_listener = true;
     routes_[node_id] = route;
-    return {route, {}};
+    return {route, {}, {}};
   }
 
-  std::string why;
+  if (map_bound_listeners_locked() >= settings_.max_brokers)
+    return refuse(node_id, refusal::too_many_brokers,
+                  "broker " + std::to_string(node_id) + " at " + upstream.str() +
+                      " would be listener number " + std::to_string(settings_.max_brokers + 1) +
+                      " beyond brokers.max_brokers (" + std::to_string(settings_.max_brokers) +
+                      "); raise brokers.max_brokers if the cluster really has that many brokers");
+
+  map_error why;
   std::optional<std::uint16_t> port;
   std::optional<host_port> fixed_advertised;
-  if (auto it = std::find_if(settings_.static_nodes.begin(), settings_.static_nodes.end(),
-                             [&](const static_node& s) { return s.node_id == node_id; });
-      it != settings_.static_nodes.end()) {
-    port = it->listen_port;
-    fixed_advertised = it->advertised;
+  std::set<std::uint16_t> unbindable;  // sequential: ports the OS refused during this call
+  const auto* fixed = [&]() -> const static_node* {
+    auto it = std::find_if(settings_.static_nodes.begin(), settings_.static_nodes.end(),
+                           [&](const static_node& s) { return s.node_id == node_id; });
+    return it == settings_.static_nodes.end() ? nullptr : &*it;
+  }();
+  if (fixed) {
+    port = fixed->listen_port;
+    fixed_advertised = fixed->advertised;
   } else if (!settings_.dynamic_listeners) {
-    why = "broker " + std::to_string(node_id) + " at " + upstream.str() +
-          " matches no configured mapping and dynamic listeners are disabled; add an entry "
-          "under brokers.mappings (--bootstrap-server-mapping) or set "
-          "brokers.dynamic_listeners: true (drop --dynamic-listeners-disable)";
-  } else {
-    port = choose_port_locked(node_id, &why);
+    return refuse(
+        node_id, refusal::not_mapped,
+        "broker " + std::to_string(node_id) + " at " + upstream.str() +
+            " matches no configured mapping and dynamic listeners are disabled; add an entry "
+            "under brokers.mappings (--bootstrap-server-mapping) or set "
+            "brokers.dynamic_listeners: true (drop --dynamic-listeners-disable)");
   }
-  if (port && ports_in_use_.contains(*port)) {
-    why = "broker " + std::to_string(node_id) + " would use port " + std::to_string(*port) +
-          ", which is already in use by another broker, a bootstrap listener or the admin "
-          "endpoint; move the broker range (brokers.base_port, brokers.node_id_offset), the "
-          "static entry (brokers.static[].listen_port) or the other listener";
-    port.reset();
-  }
-  if (!port) {
-    if (events_.refused) events_.refused(node_id, why);
-    return {std::nullopt, why};
-  }
-  route.listen = {settings_.listen_host, *port};
-  route.advertised = fixed_advertised.value_or(advertised_for(node_id, *port));
-  if (auto ec = binder_.bind(route)) {
-    why = "cannot listen for broker " + std::to_string(node_id) + " on " + route.listen.str() +
-          ": " + ec.message();
-    if (events_.refused) events_.refused(node_id, why);
-    return {std::nullopt, why};
+  for (;;) {
+    if (!fixed) port = choose_port_locked(node_id, unbindable, &why);
+    if (!port) return refuse(node_id, why.reason, std::move(why.message));
+    if (ports_in_use_.contains(*port))
+      return refuse(
+          node_id, refusal::port_in_use,
+          "broker " + std::to_string(node_id) + " would use port " + std::to_string(*port) +
+              ", which is already in use by another broker, a bootstrap listener or the admin "
+              "endpoint; move the broker range (brokers.base_port, brokers.node_id_offset), the "
+              "static entry (brokers.static[].listen_port) or the other listener");
+    route.listen = {settings_.listen_host, *port};
+    route.advertised = fixed_advertised.value_or(advertised_for(node_id, *port));
+    const auto ec = binder_.bind(route);
+    if (!ec) break;
+    // Sequential: a port some other process holds is skipped for the next free one, rather
+    // than tried again (and refused again) at every sight of the broker.
+    if (!fixed && settings_.policy == port_policy::sequential) {
+      unbindable.insert(*port);
+      continue;
+    }
+    return refuse(node_id, bind_refusal(ec),
+                  "cannot listen for broker " + std::to_string(node_id) + " on " +
+                      route.listen.str() + ": " + ec.message());
   }
   ports_in_use_.insert(*port);
   if (settings_.policy == port_policy::sequential) settings_.sequential_state[node_id] = *port;
   routes_[node_id] = route;
   if (events_.added) events_.added(route);
-  return {route, {}};
+  return {route, {}, {}};
 }
 
 broker_map::ensure_result broker_map::ensure(std::int32_t node_id, const host_port& upstream) {
@@ -117,7 +192,7 @@ broker_map::ensure_result broker_map::ensure(std::int32_t node_id, const host_po
     route.upstream = upstream;
     if (events_.moved) events_.moved(route, old);
   }
-  return {route, {}};
+  return {route, {}, {}};
 }
 
 std::optional<host_port> broker_map::upstream_of(std::int32_t node_id) const {
@@ -180,9 +255,9 @@ std::vector<std::int32_t> broker_map::retire_absent(const std::set<std::int32_t>
   return removed;
 }
 
-std::vector<std::string> broker_map::preload_state() {
+std::vector<map_error> broker_map::preload_state() {
   std::lock_guard lock(mutex_);
-  std::vector<std::string> errors;
+  std::vector<map_error> errors;
   std::vector<std::int32_t> dropped;
   if (settings_.policy != port_policy::sequential) return errors;
   for (const auto& [id, port] : settings_.sequential_state) {
@@ -192,16 +267,18 @@ std::vector<std::string> broker_map::preload_state() {
     route.listen = {settings_.listen_host, port};
     route.advertised = advertised_for(id, port);
     if (ports_in_use_.contains(port)) {
-      errors.push_back("brokers.state_file: broker " + std::to_string(id) + " port " +
-                       std::to_string(port) +
-                       " collides with another listener; entry ignored (the broker gets a "
-                       "new port when discovered)");
+      errors.push_back({refusal::port_in_use,
+                        "brokers.state_file: broker " + std::to_string(id) + " port " +
+                            std::to_string(port) +
+                            " collides with another listener; entry ignored (the broker gets a "
+                            "new port when discovered)"});
       dropped.push_back(id);
       continue;
     }
     if (auto ec = binder_.bind(route)) {
-      errors.push_back("brokers.state_file: cannot listen for broker " + std::to_string(id) +
-                       " on " + route.listen.str() + ": " + ec.message());
+      errors.push_back({bind_refusal(ec), "brokers.state_file: cannot listen for broker " +
+                                              std::to_string(id) + " on " + route.listen.str() +
+                                              ": " + ec.message()});
       dropped.push_back(id);
       continue;
     }

@@ -29,10 +29,15 @@ struct http_server_options {
   // Deadline for reading one whole request, and for writing one response: a client that
   // trickles or sends nothing is closed when it passes.
   std::chrono::milliseconds io_timeout{10000};
+  // How long a kept-alive connection may wait for its next request. Short: probes and
+  // scrapes come seconds apart, and an idle connection holds one of max_sessions.
+  std::chrono::milliseconds keep_alive_idle{2000};
   std::size_t header_limit = 8 * 1024;
   std::size_t body_limit = 1024;  // GET and HEAD carry no body worth reading
-  // Connections beyond this are accepted and closed at once, so a misbehaving scraper
-  // cannot exhaust the process's file descriptors.
+  // At most this many connections at once, so a misbehaving scraper cannot exhaust the
+  // process's file descriptors. At the limit a new connection closes the session that has
+  // waited longest for a request (idle keep-alive first of all): health probes keep being
+  // served. Only when every session is busy writing is the new connection closed.
   std::size_t max_sessions = 64;
   std::chrono::milliseconds accept_retry_delay{100};  // after an accept error (EMFILE, ...)
 };

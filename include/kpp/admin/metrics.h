@@ -47,6 +47,7 @@ namespace kpp::admin {
   X(upstream_dial_failed)    \
   X(protocol_error)          \
   X(idle_timeout)            \
+  X(first_bytes_timeout)     \
   X(connection_limit)        \
   X(shutdown)
 
@@ -178,8 +179,11 @@ inline constexpr std::size_t api_key_slots = 128;
 
 class registry {
  public:
-  // At most this many distinct PSC connection ids get their own series; later ids share
-  // psc_connection_id="_overflow" so the label's cardinality stays bounded.
+  // At most this many distinct PSC connection ids get their own series. A new id beyond
+  // that takes the place of the least recently used id with no open connection (its counts
+  // are dropped: a counter reset to Prometheus); only when every series has connections
+  // open does it share psc_connection_id="_overflow". A client forging ids (PROXY protocol
+  // without allowed_sources) thus cannot pin the series of real endpoints out for good.
   static constexpr std::size_t max_psc_connection_ids = 1024;
 
   registry();
@@ -307,7 +311,12 @@ class registry {
 
   mutable std::mutex mu_;  // guards the maps and info labels below
   std::map<listener_labels, std::shared_ptr<listener_metrics>> listeners_;
-  std::map<std::string, std::shared_ptr<psc_connection_metrics>, std::less<>> psc_connections_;
+  struct psc_slot {
+    std::shared_ptr<psc_connection_metrics> metrics;
+    std::uint64_t last_used = 0;  // psc_clock_ when last handed out
+  };
+  std::map<std::string, psc_slot, std::less<>> psc_connections_;
+  std::uint64_t psc_clock_ = 0;
   label_set keepalive_info_;
   label_set build_info_;
 };

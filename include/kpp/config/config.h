@@ -85,6 +85,7 @@ struct brokers_config {
   std::vector<dial_mapping> dial;
   std::string state_file;  // sequential: node -> port survives restarts when set
   millis removal_grace = 5min;
+  std::uint32_t max_brokers = 1024;  // listeners the brokers' responses may create
   friend bool operator==(const brokers_config&, const brokers_config&) = default;
 };
 
@@ -99,6 +100,7 @@ struct timeouts_config {
   std::optional<millis> read;   // unset: no deadline on an upstream response
   std::optional<millis> write;  // unset: no deadline on a write
   millis idle = 0ms;            // 0: idle connections are never closed
+  millis first_bytes = 10s;     // a new connection's first Kafka bytes (after any PROXY header)
   millis drain = 30s;           // SIGTERM: how long in-flight requests may finish
   friend bool operator==(const timeouts_config&, const timeouts_config&) = default;
 };

@@ -54,11 +54,12 @@ class metadata_poller {
   // poll_once now, then every refresh interval (faster while failing) until stop().
   boost::asio::awaitable<void> run();
   void stop() { stopped_ = true; }
-  // Wakes run() for an immediate poll (SIGHUP).
+  // SIGHUP: the next round uses these; a round in progress finishes with its own copy.
   void set_settings(poller_settings settings) { settings_ = std::move(settings); }
 
  private:
-  boost::asio::awaitable<poll_outcome> fetch_from(const routing::host_port& server);
+  boost::asio::awaitable<poll_outcome> fetch_from(const routing::host_port& server,
+                                                  const poller_settings& settings);
 
   net::proxy_context& ctx_;
   poller_settings settings_;

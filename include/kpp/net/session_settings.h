@@ -25,6 +25,8 @@ struct session_settings {
   std::size_t max_in_flight = 256;
   std::chrono::milliseconds dial_timeout{10000};
   std::chrono::milliseconds idle_timeout{0};   // 0: off
+  // A new connection must send its first bytes (after any PROXY header) within this.
+  std::chrono::milliseconds first_bytes_timeout{10000};
   std::chrono::milliseconds write_timeout{0};  // 0: off
   keepalive_settings keepalive;
   std::set<std::int16_t> forbidden_api_keys;

@@ -54,6 +54,28 @@ struct map_settings {
   std::vector<external_mapping> external_mappings;
   std::set<std::uint16_t> reserved_ports;                  // bootstrap, admin: never a broker port
   std::map<std::int32_t, std::uint16_t> sequential_state;  // node -> port, from the state file
+  // At most this many listeners bound by the map (brokers.max_brokers): a cluster's (or a
+  // hostile upstream's) responses cannot make the proxy open ports without bound.
+  std::size_t max_brokers = 1024;
+};
+
+// Why a broker got no listener. The app counts and reports by this, never by message text.
+enum class refusal : std::uint8_t {
+  invalid_node_id,       // a negative node id: never given a port, never persisted
+  out_of_port_range,     // node-id policy: the id maps outside the broker port range
+  port_in_use,           // another broker, a bootstrap listener, admin or another process has it
+  port_range_exhausted,  // sequential policy: no free port left in the range
+  no_static_entry,       // static policy: the broker has no entry
+  not_mapped,            // dynamic listeners are off and no mapping names the broker
+  bind_failed,           // the OS refused the listening socket for another reason
+  too_many_brokers,      // brokers.max_brokers listeners exist already
+};
+[[nodiscard]] std::string_view to_string(refusal r) noexcept;
+
+// A refusal and its message: what is wrong and which setting fixes it.
+struct map_error {
+  refusal reason{};
+  std::string message;
 };
 
 struct broker_route {
@@ -79,7 +101,7 @@ struct map_events {
   std::function<void(const broker_route&)> added;
   std::function<void(const broker_route&, const host_port& old_upstream)> moved;
   std::function<void(const broker_route&)> removed;
-  std::function<void(std::int32_t node_id, const std::string& why)> refused;
+  std::function<void(std::int32_t node_id, const map_error& why)> refused;
 };
 
 class broker_map {
@@ -89,6 +111,7 @@ class broker_map {
   struct ensure_result {
     std::optional<broker_route> route;
     std::string error;  // set when route is empty: what is wrong and which setting fixes it
+    std::optional<refusal> reason;  // set when route is empty
   };
   // Returns the route of `node_id`, creating it (and binding its listener) on first sight and
   // recording a changed upstream address. Never hands out an unmapped address.
@@ -108,7 +131,7 @@ class broker_map {
 
   // Binds listeners for nodes recorded in the sequential state file before any discovery,
   // so clients holding cached metadata find the same ports after a restart.
-  std::vector<std::string> preload_state();
+  std::vector<map_error> preload_state();
 
   // The mapper the protocol layer calls while rewriting a response.
   [[nodiscard]] protocol::address_mapper mapper();
@@ -117,7 +140,11 @@ class broker_map {
 
  private:
   ensure_result create_locked(std::int32_t node_id, const host_port& upstream);
-  std::optional<std::uint16_t> choose_port_locked(std::int32_t node_id, std::string* why);
+  ensure_result refuse(std::int32_t node_id, refusal reason, std::string why);
+  std::optional<std::uint16_t> choose_port_locked(std::int32_t node_id,
+                                                  const std::set<std::uint16_t>& unbindable,
+                                                  map_error* why);
+  [[nodiscard]] std::size_t map_bound_listeners_locked() const;
   host_port advertised_for(std::int32_t node_id, std::uint16_t listen_port) const;
 
   mutable std::mutex mutex_;

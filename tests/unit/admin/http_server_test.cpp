@@ -236,16 +236,36 @@ TEST_F(ServerFixture, GarbageGets400) {
   EXPECT_EQ(res.result(), http::status::bad_request);
 }
 
-TEST_F(ServerFixture, SessionsBeyondTheLimitAreClosed) {
-  http_server_options opts;
-  opts.max_sessions = 1;
+// Defect 10 of issue 14: 64 idle keep-alive sessions made every probe refused, so a load
+// balancer saw a dead replica. Now a new connection takes the place of the session that has
+// waited longest for a request.
+TEST_F(ServerFixture, IdleKeepAliveSessionsDoNotStarveProbes) {
+  http_server_options opts;  // the default max_sessions (64)
   start(opts);
-  auto first = connect();
-  EXPECT_EQ(request(first, http::verb::get, "/health").result(), http::status::ok);
-  auto second = connect();
-  EXPECT_TRUE(reads_eof(second));
-  // The first one is unaffected.
-  EXPECT_EQ(request(first, http::verb::get, "/health").result(), http::status::ok);
+  std::vector<tcp::socket> idle;
+  for (std::size_t i = 0; i < opts.max_sessions; ++i) {
+    idle.push_back(connect());
+    EXPECT_EQ(request(idle.back(), http::verb::get, "/health").result(), http::status::ok);
+  }
+  EXPECT_TRUE(eventually([&] { return server_->open_sessions() == opts.max_sessions; }));
+  for (int probe = 0; probe < 3; ++probe) {
+    auto s = connect();
+    EXPECT_EQ(request(s, http::verb::get, "/health", false).result(), http::status::ok) << probe;
+  }
+  // The ones that made room are the longest idle.
+  EXPECT_TRUE(reads_eof(idle.front()));
+  EXPECT_LE(server_->open_sessions(), opts.max_sessions);
+}
+
+TEST_F(ServerFixture, AKeptAliveConnectionIsClosedAfterTheKeepAliveIdle) {
+  http_server_options opts;
+  opts.io_timeout = 30s;
+  opts.keep_alive_idle = 100ms;
+  start(opts);
+  auto s = connect();
+  EXPECT_EQ(request(s, http::verb::get, "/health").result(), http::status::ok);
+  EXPECT_TRUE(reads_eof(s));  // the receive timeout (10 s) fails this instead of io_timeout
+  EXPECT_TRUE(eventually([&] { return server_->open_sessions() == 0; }));
 }
 
 TEST_F(ServerFixture, StopClosesAcceptorAndOpenSessions) {

@@ -245,8 +245,11 @@ TEST(Metrics, HelpTextEscaping) {
 TEST(Metrics, PscConnectionIdsAreBounded) {
   registry r;
   std::vector<std::shared_ptr<psc_connection_metrics>> held;
-  for (std::size_t i = 0; i < registry::max_psc_connection_ids + 10; ++i)
+  std::vector<connection_guard> open;  // every id has a connection open: none can be evicted
+  for (std::size_t i = 0; i < registry::max_psc_connection_ids + 10; ++i) {
     held.push_back(r.psc_connection("id-" + std::to_string(i)));
+    open.emplace_back(held.back());
+  }
   EXPECT_EQ(held.back()->id(), "_overflow");
   EXPECT_EQ(held[registry::max_psc_connection_ids - 1]->id(),
             "id-" + std::to_string(registry::max_psc_connection_ids - 1));

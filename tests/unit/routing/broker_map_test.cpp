@@ -42,11 +42,15 @@ struct event_log {
   std::vector<std::pair<broker_route, host_port>> moved;
   std::vector<broker_route> removed;
   std::vector<std::pair<std::int32_t, std::string>> refused;
+  std::vector<refusal> reasons;  // of each refusal, in order
   map_events events() {
     return {[this](const broker_route& r) { added.push_back(r); },
             [this](const broker_route& r, const host_port& old) { moved.emplace_back(r, old); },
             [this](const broker_route& r) { removed.push_back(r); },
-            [this](std::int32_t n, const std::string& why) { refused.emplace_back(n, why); }};
+            [this](std::int32_t n, const map_error& why) {
+              refused.emplace_back(n, why.message);
+              reasons.push_back(why.reason);
+            }};
   }
 };
 
@@ -100,7 +104,13 @@ TEST_P(BrokerMapNodeId, PortIsBasePlusNodeIdMinusOffset) {
     EXPECT_TRUE(binder.binds.empty());
     ASSERT_EQ(log.refused.size(), 1u);
     EXPECT_EQ(log.refused[0].second, r.error);
-    EXPECT_TRUE(contains(r.error, "brokers.base_port")) << r.error;
+    // A negative id is refused as such before any port arithmetic.
+    const auto reason = c.node_id < 0 ? refusal::invalid_node_id : refusal::out_of_port_range;
+    EXPECT_EQ(r.reason, reason);
+    EXPECT_EQ(log.reasons[0], reason);
+    if (c.node_id >= 0) {
+      EXPECT_TRUE(contains(r.error, "brokers.base_port")) << r.error;
+    }
     EXPECT_FALSE(map.find(c.node_id));
     return;
   }
@@ -514,9 +524,13 @@ TEST(BrokerMapPreload, CollisionsAndBindFailuresAreReportedPerEntry) {
   broker_map map(s, binder);
   const auto errors = map.preload_state();
   ASSERT_EQ(errors.size(), 2u);
-  EXPECT_TRUE(contains(errors[0], "broker 1") && contains(errors[0], "9100")) << errors[0];
-  EXPECT_TRUE(contains(errors[1], "broker 3") && contains(errors[1], "127.0.0.1:9102"))
-      << errors[1];
+  EXPECT_TRUE(contains(errors[0].message, "broker 1") && contains(errors[0].message, "9100"))
+      << errors[0].message;
+  EXPECT_EQ(errors[0].reason, refusal::port_in_use);
+  EXPECT_TRUE(contains(errors[1].message, "broker 3") &&
+              contains(errors[1].message, "127.0.0.1:9102"))
+      << errors[1].message;
+  EXPECT_EQ(errors[1].reason, refusal::port_in_use);  // EADDRINUSE: another process has it
   EXPECT_EQ(map.port_assignments(), (std::map<std::int32_t, std::uint16_t>{{2, 9101}}));
 }
 
@@ -576,6 +590,116 @@ TEST(BrokerMapMapper, RefusalsAreNullopt) {
   EXPECT_FALSE(mapper({2, "10.0.0.2", 65536}));
   EXPECT_FALSE(map.find(2));
   EXPECT_EQ(binder.binds.size(), 1u);  // only the failed bind for 3
+}
+
+// ---- issue 14: typed refusals, negative ids, the broker cap, unbindable sequential ports ----
+
+TEST(BrokerMapRefusal, ReasonsAreTypedNotWords) {
+  fake_binder binder;
+  event_log log;
+  auto s = node_id_settings(9100, 0, 10);
+  s.reserved_ports = {9102};
+  broker_map map(s, binder, log.events());
+  EXPECT_EQ(map.ensure(50, up(50)).reason, refusal::out_of_port_range);
+  EXPECT_EQ(map.ensure(2, up(2)).reason, refusal::port_in_use);
+  binder.fail_ports = {9103, 9104};
+  EXPECT_EQ(map.ensure(3, up(3)).reason, refusal::port_in_use);  // another process has it
+  binder.fail_with = std::make_error_code(std::errc::permission_denied);
+  EXPECT_EQ(map.ensure(4, up(4)).reason, refusal::bind_failed);
+  EXPECT_EQ(log.reasons, (std::vector<refusal>{refusal::out_of_port_range, refusal::port_in_use,
+                                               refusal::port_in_use, refusal::bind_failed}));
+  EXPECT_FALSE(map.ensure(1, up(1)).reason);
+}
+
+TEST(BrokerMapRefusal, NegativeNodeIdsAreNeverGivenAPortNorPersisted) {
+  for (auto policy : {port_policy::node_id, port_policy::sequential}) {
+    fake_binder binder;
+    event_log log;
+    auto s = sequential_settings();
+    s.policy = policy;
+    s.range.node_id_offset = -10;  // node-id policy: -5 would map into the range
+    broker_map map(s, binder, log.events());
+    const auto r = map.ensure(-5, up(5));
+    EXPECT_FALSE(r.route);
+    EXPECT_EQ(r.reason, refusal::invalid_node_id);
+    EXPECT_TRUE(contains(r.error, "-5")) << r.error;
+    EXPECT_TRUE(binder.binds.empty());
+    EXPECT_TRUE(map.port_assignments().empty());  // what the state file is written from
+    EXPECT_FALSE(map.find(-5));
+    EXPECT_EQ(log.reasons, std::vector<refusal>{refusal::invalid_node_id});
+  }
+}
+
+TEST(BrokerMapRefusal, BrokersBeyondMaxBrokersAreRefused) {
+  fake_binder binder;
+  event_log log;
+  auto s = node_id_settings(9100, 0, 100);
+  s.max_brokers = 3;
+  broker_map map(s, binder, log.events());
+  for (std::int32_t id : {1, 2, 3}) ASSERT_TRUE(map.ensure(id, up(id)).route);
+  const auto r = map.ensure(4, up(4));
+  EXPECT_FALSE(r.route);
+  EXPECT_EQ(r.reason, refusal::too_many_brokers);
+  EXPECT_TRUE(contains(r.error, "brokers.max_brokers")) << r.error;
+  EXPECT_TRUE(contains(r.error, "broker 4")) << r.error;
+  EXPECT_EQ(binder.binds.size(), 3u);
+  // Known brokers are still served, and a retired one frees its place.
+  EXPECT_TRUE(map.ensure(2, up(2)).route);
+  const auto t0 = std::chrono::steady_clock::now();
+  map.retire_absent({2, 3}, 1s, t0);
+  map.retire_absent({2, 3}, 1s, t0 + 2s);
+  EXPECT_TRUE(map.ensure(4, up(4)).route);
+}
+
+TEST(BrokerMapRefusal, MaxBrokersDoesNotCountConfiguredMappings) {
+  fake_binder binder;
+  auto s = node_id_settings(9100, 0, 100);
+  s.max_brokers = 1;
+  s.address_mappings = {{up(1), {"127.0.0.1", 9500}, {"px", 9500}}};
+  s.external_mappings = {{up(2), {"ext", 9092}}};
+  broker_map map(s, binder);
+  EXPECT_TRUE(map.ensure(1, up(1)).route);
+  EXPECT_TRUE(map.ensure(2, up(2)).route);
+  EXPECT_TRUE(map.ensure(3, up(3)).route);
+  EXPECT_EQ(map.ensure(4, up(4)).reason, refusal::too_many_brokers);
+}
+
+// Defect 12 of issue 14: a port the OS would not bind was chosen again at every sight of the
+// broker, forever. Now the broker moves on to the next free port.
+TEST(BrokerMapSequential, APortThatCannotBeBoundIsSkipped) {
+  fake_binder binder;
+  binder.fail_ports = {9100, 9101};  // held by some other process
+  event_log log;
+  broker_map map(sequential_settings(), binder, log.events());
+  const auto r = map.ensure(7, up(7));
+  ASSERT_TRUE(r.route) << r.error;
+  EXPECT_EQ(r.route->listen.port, 9102);
+  EXPECT_TRUE(log.refused.empty());
+  EXPECT_EQ(map.port_assignments(), (std::map<std::int32_t, std::uint16_t>{{7, 9102}}));
+}
+
+TEST(BrokerMapSequential, AStateFilePortThatCannotBeBoundMovesTheBroker) {
+  fake_binder binder;
+  binder.fail_ports = {9105};
+  auto s = sequential_settings();
+  s.sequential_state = {{7, 9105}};
+  broker_map map(s, binder);
+  const auto r = map.ensure(7, up(7));
+  ASSERT_TRUE(r.route) << r.error;
+  EXPECT_EQ(r.route->listen.port, 9100);
+  EXPECT_EQ(map.port_assignments(), (std::map<std::int32_t, std::uint16_t>{{7, 9100}}));
+}
+
+TEST(BrokerMapSequential, NoBindablePortLeftIsRefusedOnce) {
+  fake_binder binder;
+  binder.fail_ports = {9100, 9101};
+  event_log log;
+  broker_map map(sequential_settings(9100, 2), binder, log.events());
+  const auto r = map.ensure(7, up(7));
+  EXPECT_FALSE(r.route);
+  EXPECT_EQ(r.reason, refusal::port_range_exhausted);
+  EXPECT_EQ(binder.binds.size(), 2u);  // each port tried once
+  EXPECT_EQ(log.refused.size(), 1u);
 }
 
 }  // namespace
