@@ -132,7 +132,8 @@ auth_result<sasl_server_reply> sasl_server_session::authenticate(std::int16_t ve
     return reply;
   }
   if (is_scram(mech_)) {
-    scram_ = std::make_unique<scram_server>(mech_, lookup_, server_nonce_);
+    scram_ = std::make_unique<scram_server>(
+        mech_, lookup_, scram_server_options{server_nonce_, cfg_.decoy_key, cfg_.decoy_iterations});
     auto first = scram_->first_response(token);
     if (!first) return refuse(version, outcome_of(first.error().code));
     step_ = step::scram_final;

@@ -14,8 +14,8 @@ auth_error order() {
 
 }  // namespace
 
-scram_server::scram_server(mechanism m, credential_lookup lookup, std::string server_nonce)
-    : mech_(m), lookup_(std::move(lookup)), server_nonce_(std::move(server_nonce)) {}
+scram_server::scram_server(mechanism m, credential_lookup lookup, scram_server_options opts)
+    : mech_(m), lookup_(std::move(lookup)), opts_(std::move(opts)) {}
 
 auth_result<std::string> scram_server::first_response(std::string_view client_first_msg) {
   if (step_ != step::initial) return order();
@@ -33,17 +33,25 @@ auth_result<std::string> scram_server::first_response(std::string_view client_fi
   username_ = cf->username;
   auto cred = lookup_ ? lookup_(username_, mech_) : std::nullopt;
   if (!cred || cred->mech != mech_) {
-    return fail(auth_errc::unknown_user, "no " + std::string(name(mech_)) + " credentials");
+    if (opts_.decoy_key.empty()) {
+      return fail(auth_errc::unknown_user, "no " + std::string(name(mech_)) + " credentials");
+    }
+    auto salt = hmac(mech_, opts_.decoy_key, "decoy salt\n" + username_);
+    if (!salt) return salt.error();
+    salt->resize(16);
+    decoy_ = true;
+    cred = scram_credential{mech_, std::move(*salt), opts_.decoy_iterations, {}, {}};
   }
   cred_ = std::move(*cred);
-  if (server_nonce_.empty()) {
+  std::string& server_nonce = opts_.server_nonce;
+  if (server_nonce.empty()) {
     auto raw = random_bytes(24);
     if (!raw) return raw.error();
-    server_nonce_ = base64_encode(*raw);
+    server_nonce = base64_encode(*raw);
   }
-  if (!valid_nonce(server_nonce_)) return fail(auth_errc::malformed_message, "bad server nonce");
+  if (!valid_nonce(server_nonce)) return fail(auth_errc::malformed_message, "bad server nonce");
   gs2_header_ = std::move(cf->gs2_header);
-  nonce_ = cf->nonce + server_nonce_;
+  nonce_ = cf->nonce + server_nonce;
   client_first_bare_ = std::move(cf->bare);
   server_first_ =
       "r=" + nonce_ + ",s=" + base64_encode(cred_.salt) + ",i=" + std::to_string(cred_.iterations);
@@ -62,6 +70,8 @@ auth_result<std::string> scram_server::final_response(std::string_view client_fi
   if (cf->nonce != nonce_) {
     return fail(auth_errc::nonce_mismatch, "client-final's nonce is not the exchange's");
   }
+  if (decoy_)
+    return fail(auth_errc::unknown_user, "no " + std::string(name(mech_)) + " credentials");
   const std::string auth_message =
       client_first_bare_ + "," + server_first_ + "," + cf->without_proof;
   auto client_sig = hmac(mech_, cred_.stored_key, auth_message);

@@ -1,8 +1,9 @@
 // Server side of a Kafka SASL login, pure: takes the bodies of a client's SaslHandshake
 // (v1) and SaslAuthenticate (v0-2) requests and answers them, verifying PLAIN and SCRAM
 // against stored salted credentials. Bad password and unknown user get the same answer
-// (SASL_AUTHENTICATION_FAILED, one message) so names cannot be probed; the outcome tells
-// them apart for counting. The caller frames the answers and closes after a failure.
+// (SASL_AUTHENTICATION_FAILED, one message; for SCRAM at the same step, given a decoy key)
+// so names cannot be probed; the outcome tells them apart for counting. The caller frames the
+// answers and closes after a failure.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +28,10 @@ enum class login_outcome : std::uint8_t {
 };
 
 struct sasl_server_config {
-  std::vector<mechanism> enabled;        // in the order the handshake error lists them
-  std::int64_t session_lifetime_ms = 0;  // sent on success (v1+); 0 = none
+  std::vector<mechanism> enabled;         // in the order the handshake error lists them
+  std::int64_t session_lifetime_ms = 0;   // sent on success (v1+); 0 = none
+  std::string decoy_key;                  // see scram_server_options; random per process
+  std::uint32_t decoy_iterations = 8192;  // as the users file writes by default
 };
 
 struct sasl_server_reply {
@@ -39,6 +42,7 @@ struct sasl_server_reply {
 
 class sasl_server_session {
  public:
+  // `server_nonce`: for tests; empty = random.
   sasl_server_session(sasl_server_config cfg, credential_lookup lookup,
                       std::string server_nonce = {});
   ~sasl_server_session();

@@ -66,8 +66,11 @@ run_result run(login_config cfg, sasl_server_config server_cfg) {
   return out;
 }
 
-sasl_server_config all_enabled() {
-  return {{mechanism::plain, mechanism::scram_sha_256, mechanism::scram_sha_512}, 3'600'000};
+sasl_server_config all_enabled(std::string decoy_key = {}) {
+  return {{mechanism::plain, mechanism::scram_sha_256, mechanism::scram_sha_512},
+          3'600'000,
+          std::move(decoy_key),
+          4096};
 }
 
 TEST(SaslLogin, RightPasswordSucceedsWithTheSessionLifetime) {
@@ -95,19 +98,28 @@ TEST(SaslLogin, WrongPasswordAndUnknownUserQuoteTheBroker) {
     EXPECT_NE(wrong.client_end.error().detail.find("invalid credentials"), std::string::npos);
     EXPECT_EQ(wrong.server_outcome, login_outcome::bad_password);
 
-    auto unknown = run({m, "mallory", "secret", 2, {}}, all_enabled());
-    ASSERT_FALSE(unknown.client_end);
-    EXPECT_EQ(unknown.client_end.error().kafka_error, kafka_error::sasl_authentication_failed);
-    EXPECT_EQ(unknown.server_outcome, login_outcome::unknown_user);
-    // The client sees the same words either way.
-    EXPECT_EQ(unknown.client_end.error().detail.substr(unknown.client_end.error().detail.find('"')),
-              wrong.client_end.error().detail.substr(wrong.client_end.error().detail.find('"')));
+    for (const bool decoy : {false, true}) {
+      SCOPED_TRACE(decoy ? "with a decoy key" : "without a decoy key");
+      auto unknown = run({m, "mallory", "secret", 2, {}}, all_enabled(decoy ? "k" : ""));
+      ASSERT_FALSE(unknown.client_end);
+      EXPECT_EQ(unknown.client_end.error().kafka_error, kafka_error::sasl_authentication_failed);
+      EXPECT_EQ(unknown.server_outcome, login_outcome::unknown_user);
+      // The client sees the same words either way, and with a decoy key at the same step.
+      const auto& u = unknown.client_end.error().detail;
+      const auto& w = wrong.client_end.error().detail;
+      EXPECT_EQ(u.substr(u.find('"')), w.substr(w.find('"')));
+      if (decoy || !is_scram(m)) {
+        EXPECT_EQ(unknown.round_trips, wrong.round_trips);
+      } else {
+        EXPECT_LT(unknown.round_trips, wrong.round_trips);
+      }
+    }
   }
 }
 
 TEST(SaslLogin, MechanismNotEnabled) {
   auto r = run({mechanism::scram_sha_256, "admin", "secret", 2, {}},
-               {{mechanism::scram_sha_512, mechanism::plain}, 0});
+               {{mechanism::scram_sha_512, mechanism::plain}, 0, {}, 4096});
   ASSERT_FALSE(r.client_end);
   EXPECT_EQ(r.client_end.error().code, auth_errc::broker_rejected);
   EXPECT_EQ(r.client_end.error().kafka_error, kafka_error::unsupported_sasl_mechanism);

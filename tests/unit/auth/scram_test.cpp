@@ -143,7 +143,7 @@ TEST(ScramClient, EscapesNames) {
 TEST(ScramServer, RfcExchange) {
   for (const auto& c : cases) {
     SCOPED_TRACE(std::string(name(c.mech)));
-    scram_server server{c.mech, only_user(c), server_nonce};
+    scram_server server{c.mech, only_user(c), {server_nonce, {}, 8192}};
     auto first = server.first_response(std::string("n,,n=user,r=") + client_nonce);
     ASSERT_TRUE(first) << first.error().detail;
     EXPECT_EQ(*first, server_first());
@@ -157,7 +157,7 @@ TEST(ScramServer, RfcExchange) {
 TEST(ScramServer, WrongProofUnknownUserAndMalformed) {
   const auto& c = cases[0];
   {
-    scram_server server{c.mech, only_user(c), server_nonce};
+    scram_server server{c.mech, only_user(c), {server_nonce, {}, 8192}};
     ASSERT_TRUE(server.first_response(std::string("n,,n=user,r=") + client_nonce));
     auto proof = *base64_decode(c.proof);
     proof[0] ^= 1;
@@ -165,12 +165,12 @@ TEST(ScramServer, WrongProofUnknownUserAndMalformed) {
     EXPECT_EQ(r.error().code, auth_errc::bad_password);
   }
   {
-    scram_server server{c.mech, only_user(c), server_nonce};
+    scram_server server{c.mech, only_user(c), {server_nonce, {}, 8192}};
     EXPECT_EQ(server.first_response("n,,n=nobody,r=abc").error().code, auth_errc::unknown_user);
   }
   {
     // Right user, other mechanism's credentials only.
-    scram_server server{mechanism::scram_sha_512, only_user(c), server_nonce};
+    scram_server server{mechanism::scram_sha_512, only_user(c), {server_nonce, {}, 8192}};
     EXPECT_EQ(server.first_response("n,,n=user,r=abc").error().code, auth_errc::unknown_user);
   }
   const std::string malformed[] = {
@@ -178,11 +178,11 @@ TEST(ScramServer, WrongProofUnknownUserAndMalformed) {
       "n,a=other,n=user,r=abc",     "nonsense"};
   for (const auto& m : malformed) {
     SCOPED_TRACE(m);
-    scram_server server{c.mech, only_user(c), server_nonce};
+    scram_server server{c.mech, only_user(c), {server_nonce, {}, 8192}};
     EXPECT_EQ(server.first_response(m).error().code, auth_errc::malformed_message);
   }
   {
-    scram_server server{c.mech, only_user(c), server_nonce};
+    scram_server server{c.mech, only_user(c), {server_nonce, {}, 8192}};
     ASSERT_TRUE(server.first_response(std::string("n,,n=user,r=") + client_nonce));
     EXPECT_EQ(server.final_response("c=biws,r=" + std::string(client_nonce) + "x,p=" + c.proof)
                   .error()
@@ -190,7 +190,7 @@ TEST(ScramServer, WrongProofUnknownUserAndMalformed) {
               auth_errc::nonce_mismatch);
   }
   {
-    scram_server server{c.mech, only_user(c), server_nonce};
+    scram_server server{c.mech, only_user(c), {server_nonce, {}, 8192}};
     ASSERT_TRUE(server.first_response(std::string("n,,n=user,r=") + client_nonce));
     // c= must be base64("n,,"), the GS2 header the client sent.
     EXPECT_EQ(server
@@ -202,13 +202,41 @@ TEST(ScramServer, WrongProofUnknownUserAndMalformed) {
   }
 }
 
+TEST(ScramServer, DecoyHidesUnknownUsersUntilTheProof) {
+  const auto& c = cases[1];
+  const scram_server_options opts{server_nonce, "process secret", 8192};
+  const auto first_of = [&](const std::string& user) {
+    scram_server server{c.mech, only_user(c), opts};
+    auto first = server.first_response("n,,n=" + user + ",r=abc");
+    EXPECT_TRUE(first) << first.error().detail;
+    return first ? *first : std::string();
+  };
+  const auto mallory = first_of("mallory");
+  auto parsed = parse_server_first(mallory);
+  ASSERT_TRUE(parsed) << mallory;
+  EXPECT_EQ(parsed->salt.size(), 16u);
+  EXPECT_EQ(parsed->iterations, 8192u);
+  EXPECT_EQ(first_of("mallory"), mallory);  // stable: a retry cannot tell it from a real salt
+  EXPECT_NE(first_of("trudy"), mallory);
+  EXPECT_EQ(first_of("user"), "r=abc" + std::string(server_nonce) + ",s=" + salt_b64 + ",i=4096");
+
+  // The client computes a proof from the decoy salt; it fails as unknown_user at the end.
+  scram_client client{c.mech, "mallory", "pencil", "abc"};
+  ASSERT_TRUE(client.first_message());
+  scram_server server{c.mech, only_user(c), opts};
+  ASSERT_TRUE(server.first_response("n,,n=mallory,r=abc"));
+  auto final = client.final_message(mallory);
+  ASSERT_TRUE(final) << final.error().detail;
+  EXPECT_EQ(server.final_response(*final).error().code, auth_errc::unknown_user);
+}
+
 TEST(ScramServer, AcceptsAMatchingAuthzidAndEscapedName) {
   const auto& c = cases[0];
   const auto lookup = [&](std::string_view n, mechanism) -> std::optional<scram_credential> {
     if (n != "a,b=c") return std::nullopt;
     return stored(c);
   };
-  scram_server server{c.mech, lookup, server_nonce};
+  scram_server server{c.mech, lookup, {server_nonce, {}, 8192}};
   ASSERT_TRUE(server.first_response("n,a=a=2Cb=3Dc,n=a=2Cb=3Dc,r=abc"));
   EXPECT_EQ(server.username(), "a,b=c");
 }
