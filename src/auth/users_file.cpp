@@ -216,10 +216,13 @@ auth_status upsert_user(const std::string& path, std::string_view name, std::str
   if (password.empty()) return fail(auth_errc::secret_empty, "the password is empty");
   std::string old;
   if (::access(path.c_str(), F_OK) == 0) {
-    auto loaded = load_users_file(path);  // refuses to extend a broken or open file
-    if (!loaded) return loaded.error();
+    // Refuses to extend a file that is open to others or does not parse.
+    if (auto ok = check_users_file_mode(path); !ok) return ok.error();
     auto text = read_all(path);
     if (!text) return text.error();
+    if (auto db = parse_users(*text); !db) {
+      return fail(auth_errc::file_bad_line, "users file " + path + ", " + db.error().detail);
+    }
     old = std::move(*text);
   }
   std::string lines;

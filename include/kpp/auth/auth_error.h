@@ -5,7 +5,8 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
+
+#include "kpp/common/result.h"
 
 namespace kpp::auth {
 
@@ -42,24 +43,7 @@ struct auth_error {
 
 // A value or an auth_error; no exceptions.
 template <class T>
-class [[nodiscard]] auth_result {
- public:
-  auth_result(T value) : v_(std::move(value)) {}       // NOLINT(google-explicit-constructor)
-  auth_result(auth_error err) : v_(std::move(err)) {}  // NOLINT(google-explicit-constructor)
-  [[nodiscard]] bool has_value() const noexcept { return v_.index() == 0; }
-  explicit operator bool() const noexcept { return has_value(); }
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  [[nodiscard]] const auth_error& error() const { return std::get<1>(v_); }
-
- private:
-  std::variant<T, auth_error> v_;
-};
+using auth_result = common::result<T, auth_error>;
 
 struct done_t {};
 using auth_status = auth_result<done_t>;

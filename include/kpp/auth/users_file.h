@@ -36,6 +36,7 @@ class users_db {
   // The credential for a SCRAM mechanism; for PLAIN, whichever the user has (SHA-512 first).
   [[nodiscard]] std::optional<scram_credential> find(std::string_view name, mechanism m) const;
   [[nodiscard]] std::size_t size() const noexcept { return users_.size(); }
+  // For parse_users, which fills it.
   std::map<std::string, user_entry, std::less<>>& entries() noexcept { return users_; }
 
  private:
