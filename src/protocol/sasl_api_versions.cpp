@@ -16,4 +16,15 @@ api_versions_response sasl_listener_api_versions() {
   return resp;
 }
 
+std::int16_t encode_sasl_listener_api_versions(std::int16_t requested_version, byte_buffer& out) {
+  auto resp = sasl_listener_api_versions();
+  std::int16_t layout = requested_version;
+  if (requested_version < 0 || requested_version > api_versions_max_version) {
+    resp.error_code = unsupported_version_error;
+    layout = 0;
+  }
+  encode_api_versions_response(resp, layout, out);
+  return layout;
+}
+
 }  // namespace kpp::protocol

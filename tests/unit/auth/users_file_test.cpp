@@ -132,6 +132,11 @@ TEST(UsersFile, UpsertCreatesAMissingFileAndRefusesBadInput) {
   EXPECT_EQ(upsert_user(path, "bob", "x", 10).error().code, auth_errc::bad_iterations);
   ::chmod(path.c_str(), 0644);
   EXPECT_EQ(upsert_user(path, "bob", "x", 4096).error().code, auth_errc::file_permissions);
+  write_file(path, "bob:garbage\n", 0600);
+  const auto broken = upsert_user(path, "bob", "x", 4096);
+  EXPECT_EQ(broken.error().code, auth_errc::file_bad_line);
+  EXPECT_NE(broken.error().detail.find("line 1"), std::string::npos);
+  EXPECT_EQ(read_file(path), "bob:garbage\n");  // left as it was
 }
 
 TEST(UsersFile, ReplaceUserLinesMatchesWholeNamesOnly) {

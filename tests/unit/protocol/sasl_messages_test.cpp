@@ -225,6 +225,54 @@ TEST(SaslListenerApiVersions, OffersOnlyWhatTheLoginSpeaks) {
   }
 }
 
+TEST(SaslListenerApiVersions, GoldenBodies) {
+  // v0: ErrorCode, ApiKeys int32 count, (key, min, max) int16 each.
+  const auto v0 = byte_builder{}
+                      .i16(0)
+                      .array(3)
+                      .i16(17)
+                      .i16(1)
+                      .i16(1)  // SaslHandshake 1-1
+                      .i16(18)
+                      .i16(0)
+                      .i16(4)  // ApiVersions 0-4
+                      .i16(36)
+                      .i16(0)
+                      .i16(2)  // SaslAuthenticate 0-2
+                      .bytes();
+  byte_buffer out;
+  EXPECT_EQ(encode_sasl_listener_api_versions(0, out), 0);
+  EXPECT_EQ(out, v0);
+  // v3: compact count, a tag section per entry, ThrottleTimeMs, top-level tags.
+  const auto v3 = byte_builder{}
+                      .i16(0)
+                      .carray(3)
+                      .i16(17)
+                      .i16(1)
+                      .i16(1)
+                      .no_tags()
+                      .i16(18)
+                      .i16(0)
+                      .i16(4)
+                      .no_tags()
+                      .i16(36)
+                      .i16(0)
+                      .i16(2)
+                      .no_tags()
+                      .i32(0)
+                      .no_tags()
+                      .bytes();
+  out.clear();
+  EXPECT_EQ(encode_sasl_listener_api_versions(3, out), 3);
+  EXPECT_EQ(out, v3);
+  // KIP-511: a version above 4 gets UNSUPPORTED_VERSION in the v0 layout.
+  auto v0_unsupported = v0;
+  v0_unsupported[1] = std::byte{35};
+  out.clear();
+  EXPECT_EQ(encode_sasl_listener_api_versions(9, out), 0);
+  EXPECT_EQ(out, v0_unsupported);
+}
+
 // ---- fuzz seeds: the golden vectors above, with the selector byte in front ----
 
 struct seed_case {
