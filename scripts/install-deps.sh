@@ -6,8 +6,9 @@ set -euo pipefail
 with_tests=0
 [[ "${1:-}" == "--test" ]] && with_tests=1
 
+# libssl-dev: libcrypto for SASL (SCRAM/PLAIN key derivation, HMAC, random nonces).
 build_pkgs=(g++ cmake make pkg-config libboost-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
-            librdkafka-dev libsystemd-dev libgtest-dev libgmock-dev libbenchmark-dev)
+            librdkafka-dev libsystemd-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev)
 # haproxy: L4 reference and HA test; systemd: systemd-analyze; shellcheck; dpkg-dev + file:
 # cpack DEB dependencies; clang: libFuzzer; iproute2: ss (keepalive test); prometheus:
 # promtool for the alerting-rule tests (config/monitoring); chromium: the status page test

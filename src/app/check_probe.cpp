@@ -260,9 +260,9 @@ asio::awaitable<std::vector<std::string>> sasl_mechanisms(const routing::host_po
   tcp::socket socket(co_await asio::this_coro::executor);
   if (co_await probe_link::dial(socket, address, o.timeout)) co_return out;
   probe_link link(std::move(socket), o);
-  auto body = protocol::encode_sasl_handshake_request_body(1, "KAFKA-PSC-PROXY-CHECK");
-  if (!body) co_return out;
-  auto f = co_await link.round_trip(protocol::api_key::sasl_handshake, 1, *body);
+  protocol::byte_buffer body;
+  if (!protocol::encode_sasl_handshake_request({"KAFKA-PSC-PROXY-CHECK"}, 1, body)) co_return out;
+  auto f = co_await link.round_trip(protocol::api_key::sasl_handshake, 1, body);
   if (f.status != frame_status::ok) co_return out;
   if (auto r = protocol::decode_sasl_handshake_response(f.payload, 1))
     for (auto m : r->mechanisms) out.emplace_back(m);

@@ -79,6 +79,7 @@ kfake_cluster::kfake_cluster(kfake_options opts) : opts_(std::move(opts)) {
     args.insert(args.end(), {"-add-node-port", std::to_string(opts_.add_node_port),
                              "-add-node-after", opts_.add_node_after});
   }
+  for (const auto& s : opts_.sasl) args.insert(args.end(), {"-sasl", s});
   args.insert(args.end(), opts_.extra_args.begin(), opts_.extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

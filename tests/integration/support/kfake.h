@@ -24,7 +24,8 @@ struct kfake_options {
   std::string shuffle;              // e.g. "200ms": re-elect leaders at random
   std::uint16_t add_node_port = 0;  // a broker (node id `brokers`) joining later
   std::string add_node_after = "2s";
-  std::vector<std::string> extra_args;  // passed as is, e.g. {"-sasl", "PLAIN:u:p"}
+  std::vector<std::string> sasl;  // "MECH:USER:PASS" each: kfake requires SASL logins
+  std::vector<std::string> extra_args;  // passed as is, e.g. {"-tls-cert", "c.pem"}
 };
 
 // One kfake-broker child. The constructor starts it and waits for "ready" (bounded);

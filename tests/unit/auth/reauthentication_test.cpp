@@ -1,0 +1,32 @@
+// KIP-368 re-authentication point: 85-95% of the broker's session lifetime.
+#include "kpp/auth/reauthentication.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+namespace kpp::auth {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(Reauthentication, NoLifetimeMeansNever) {
+  EXPECT_EQ(reauthentication_delay(0, 0.5), std::nullopt);
+  EXPECT_EQ(reauthentication_delay(-1, 0.5), std::nullopt);
+}
+
+TEST(Reauthentication, WindowIs85To95Percent) {
+  EXPECT_EQ(reauthentication_delay(10'000, 0.0), milliseconds(8'500));
+  EXPECT_EQ(reauthentication_delay(10'000, 1.0), milliseconds(9'500));
+  EXPECT_EQ(reauthentication_delay(10'000, 0.5), milliseconds(9'000));
+  EXPECT_EQ(reauthentication_delay(10'000, -3.0), milliseconds(8'500));
+  EXPECT_EQ(reauthentication_delay(10'000, 7.0), milliseconds(9'500));
+  EXPECT_EQ(reauthentication_delay(10'000, std::numeric_limits<double>::quiet_NaN()),
+            milliseconds(8'500));
+  // A long lifetime stays below itself.
+  const auto year = std::int64_t{365} * 24 * 3600 * 1000;
+  EXPECT_LT(*reauthentication_delay(year, 1.0), milliseconds(year));
+}
+
+}  // namespace
+}  // namespace kpp::auth
