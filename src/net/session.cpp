@@ -69,18 +69,18 @@ struct session::gather {
 session::session(proxy_context& ctx, tcp::socket client, upstream_target target,
                  std::shared_ptr<admin::listener_metrics> listener)
     : ctx_(ctx),
-      client_(std::move(client)),
-      upstream_(client_.get_executor()),
+      client_(std::make_unique<plain_stream>(std::move(client))),
+      upstream_(std::make_unique<plain_stream>(tcp::socket(client_->socket().get_executor()))),
       target_(std::move(target)),
       listener_(std::move(listener)),
       listener_guard_(listener_),
       id_(next_connection_id.fetch_add(1, std::memory_order_relaxed)),
       fifo_(ctx.settings.max_in_flight),
-      fifo_space_(client_.get_executor()),
-      pumps_done_(client_.get_executor()),
+      fifo_space_(client_->socket().get_executor()),
+      pumps_done_(client_->socket().get_executor()),
       last_activity_(std::chrono::steady_clock::now()) {
   error_code ec;
-  auto ep = client_.remote_endpoint(ec);
+  auto ep = client_->socket().remote_endpoint(ec);
   if (!ec) source_ = ep.address().to_string() + ":" + std::to_string(ep.port());
 }
 
@@ -90,7 +90,7 @@ session::~session() {
 
 void session::start(std::shared_ptr<session> self) {
   self->registry_id_ = self->ctx_.sessions.add(self);
-  auto ex = self->client_.get_executor();
+  auto ex = self->client_->socket().get_executor();
   asio::co_spawn(
       ex, [self]() -> awaitable<void> { co_await self->run(); }, asio::detached);
 }
@@ -113,15 +113,14 @@ void session::close(admin::close_reason reason) {
   if (closed_) return;
   closed_ = true;
   reason_ = reason;
-  error_code ignored;
-  client_.close(ignored);
-  upstream_.close(ignored);
+  client_->close();
+  upstream_->close();
   fifo_space_.cancel();
 }
 
 void session::drain() {
   auto self = shared_from_this();
-  asio::post(client_.get_executor(), [self] {
+  asio::post(client_->socket().get_executor(), [self] {
     self->draining_ = true;
     if (self->fifo_.empty()) self->close(admin::close_reason::shutdown);
   });
@@ -132,8 +131,8 @@ awaitable<void> session::run() {
   // The watchdog runs from the first moment: a client that connects and never speaks is idle.
   if (ctx_.settings.idle_timeout.count() > 0 || ctx_.settings.write_timeout.count() > 0)
     asio::co_spawn(
-        client_.get_executor(), [self]() -> awaitable<void> { co_await self->watchdog(); },
-        asio::detached);
+        client_->socket().get_executor(),
+        [self]() -> awaitable<void> { co_await self->watchdog(); }, asio::detached);
   const bool connected = (!ctx_.settings.proxy_protocol || co_await read_proxy_header()) &&
                          co_await classify_first_bytes() && co_await dial();
   if (!connected) {
@@ -141,14 +140,14 @@ awaitable<void> session::run() {
     co_return;
   }
   spdlog::debug("{} connected to {}", peer(), upstream_name_);
-  set_stream_options(upstream_, ctx_.settings.keepalive);
+  set_stream_options(upstream_->socket(), ctx_.settings.keepalive);
   error_code nb;
-  client_.non_blocking(true, nb);
-  upstream_.non_blocking(true, nb);
+  client_->socket().non_blocking(true, nb);
+  upstream_->socket().non_blocking(true, nb);
 
   response_pump_running_ = true;
   asio::co_spawn(
-      client_.get_executor(),
+      client_->socket().get_executor(),
       [self]() -> awaitable<void> {
         co_await self->response_pump();
         self->response_pump_running_ = false;
@@ -170,7 +169,7 @@ awaitable<void> session::run() {
 
 awaitable<bool> session::read_proxy_header() {
   proxy_protocol_reader reader(ctx_.settings);
-  auto outcome = co_await reader.read(client_);
+  auto outcome = co_await reader.read(client_->socket());
   if (!outcome.ok) {
     fail(outcome.cause, outcome.message);
     co_return false;
@@ -188,13 +187,13 @@ awaitable<bool> session::classify_first_bytes() {
   // instead of a confusing frame-size error. Dialing only now also means a port scan or a
   // TCP health check never opens an upstream connection.
   error_code ec;
-  co_await client_.async_wait(tcp::socket::wait_read, redirect_error(use_awaitable, ec));
+  co_await client_->socket().async_wait(tcp::socket::wait_read, redirect_error(use_awaitable, ec));
   if (ec) {
     close(admin::close_reason::client_io_error);
     co_return false;
   }
   std::array<std::byte, 8> head{};
-  const auto n = client_.receive(asio::buffer(head), tcp::socket::message_peek, ec);
+  const auto n = client_->socket().receive(asio::buffer(head), tcp::socket::message_peek, ec);
   if (ec || n == 0) {
     close(admin::close_reason::client_closed);
     co_return false;
@@ -236,7 +235,8 @@ awaitable<bool> session::dial() {
   std::string errors;
   for (const auto& candidate : candidates) {
     const auto address = ctx_.dial_address(candidate);
-    auto ec = co_await connect_with_timeout(upstream_, address, ctx_.settings.dial_timeout);
+    auto ec =
+        co_await connect_with_timeout(upstream_->socket(), address, ctx_.settings.dial_timeout);
     if (!ec) {
       upstream_name_ = address.str();
       co_return true;
@@ -400,7 +400,7 @@ awaitable<bool> session::write_rewritten(bytes_view payload) {
   error_code ec;
   writing_ = true;
   write_started_ = std::chrono::steady_clock::now();
-  co_await asio::async_write(client_, bufs, redirect_error(use_awaitable, ec));
+  co_await client_->write(bufs, ec);
   writing_ = false;
   if (ec) {
     close(admin::close_reason::client_io_error);
@@ -438,7 +438,7 @@ struct session::pump_state {
 // Reads more from `from` into the pump's buffer. Returns the byte count, 0 at end or error.
 // Waits for readability first with no buffer held when nothing is buffered, so an idle
 // connection owns no stream buffer.
-awaitable<std::size_t> session::fill(tcp::socket& from, pump_state& st, error_code& ec) {
+awaitable<std::size_t> session::fill(byte_stream& from, pump_state& st, error_code& ec) {
   const auto cap = ctx_.settings.buffer_size;
   if (st.begin == st.end) {
     st.begin = st.end = 0;
@@ -451,7 +451,7 @@ awaitable<std::size_t> session::fill(tcp::socket& from, pump_state& st, error_co
     // Read first (the sockets are non-blocking): under load the bytes are usually there, and
     // this saves a trip through the reactor per read.
     if (st.buf.empty()) st.buf = pooled_buffer(cap);
-    const auto n = from.read_some(asio::buffer(st.buf.data() + st.end, cap - st.end), ec);
+    const auto n = from.try_read_some(asio::buffer(st.buf.data() + st.end, cap - st.end), ec);
     if (!ec) {
       st.end += n;
       touch();
@@ -462,18 +462,17 @@ awaitable<std::size_t> session::fill(tcp::socket& from, pump_state& st, error_co
     // Nothing to read: wait for readability, holding no buffer if nothing is buffered, so
     // an idle connection owns no stream buffer.
     if (st.end == 0 && st.body_left == 0 && st.assemble_size == 0) st.buf.release();
-    co_await from.async_wait(tcp::socket::wait_read, redirect_error(use_awaitable, ec));
+    co_await from.wait_readable(ec);
     if (ec || closed_) co_return 0;
   }
 }
 
-awaitable<bool> session::flush(tcp::socket& to, gather& out) {
+awaitable<bool> session::flush(byte_stream& to, gather& out) {
   if (out.count == 0) co_return true;
   error_code ec;
   writing_ = true;
   write_started_ = std::chrono::steady_clock::now();
-  co_await asio::async_write(to, std::span<const asio::const_buffer>(out.items.data(), out.count),
-                             redirect_error(use_awaitable, ec));
+  co_await to.write(std::span<const asio::const_buffer>(out.items.data(), out.count), ec);
   writing_ = false;
   out.clear();
   co_return !ec && !closed_;
@@ -533,13 +532,13 @@ awaitable<void> session::request_pump() {
       st.body_left = 4 + std::size_t{size};
     }
     listener_->bytes_client_to_upstream.add(out.bytes);
-    if (!co_await flush(upstream_, out)) {
+    if (!co_await flush(*upstream_, out)) {
       if (!closed_) reason_ = admin::close_reason::upstream_io_error;
       co_return;
     }
     if (!want_read) continue;
     error_code ec;
-    if (co_await fill(client_, st, ec) == 0) {
+    if (co_await fill(*client_, st, ec) == 0) {
       if (!closed_) {
         if (st.body_left > 0 || st.end > st.begin) {
           ctx_.metrics->count_protocol_error(admin::protocol_error_cause::truncated_frame);
@@ -578,9 +577,8 @@ awaitable<void> session::response_pump() {
           const auto have = scratch_.size();
           scratch_.resize(st.assemble_size);
           error_code ec;
-          co_await asio::async_read(upstream_,
-                                    asio::buffer(scratch_.data() + have, st.assemble_size - have),
-                                    redirect_error(use_awaitable, ec));
+          co_await upstream_->read_exactly(
+              asio::buffer(scratch_.data() + have, st.assemble_size - have), ec);
           if (ec || closed_) {
             if (!closed_) {
               spdlog::warn(
@@ -596,7 +594,7 @@ awaitable<void> session::response_pump() {
         }
         // What was gathered before this frame goes first: responses keep their order.
         listener_->bytes_upstream_to_client.add(out.bytes);
-        if (!co_await flush(client_, out) || !co_await write_rewritten(scratch_)) co_return;
+        if (!co_await flush(*client_, out) || !co_await write_rewritten(scratch_)) co_return;
         st.assemble_size = 0;
         if (scratch_.capacity() > 1024 * 1024) protocol::byte_buffer().swap(scratch_);
         scratch_.clear();
@@ -642,7 +640,7 @@ awaitable<void> session::response_pump() {
       st.begin += 4;
     }
     listener_->bytes_upstream_to_client.add(out.bytes);
-    if (!co_await flush(client_, out)) {
+    if (!co_await flush(*client_, out)) {
       if (!closed_) close(admin::close_reason::client_io_error);
       co_return;
     }
@@ -652,7 +650,7 @@ awaitable<void> session::response_pump() {
     }
     if (!want_read) continue;
     error_code ec;
-    if (co_await fill(upstream_, st, ec) == 0) {
+    if (co_await fill(*upstream_, st, ec) == 0) {
       if (!closed_ && first && st.end > st.begin) {
         if (auto m =
                 classify_upstream_bytes(bytes_view(st.buf.data() + st.begin, st.end - st.begin))) {
@@ -674,7 +672,7 @@ awaitable<void> session::response_pump() {
 
 awaitable<void> session::watchdog() {
   auto self = shared_from_this();
-  asio::steady_timer timer(client_.get_executor());
+  asio::steady_timer timer(client_->socket().get_executor());
   const auto idle = ctx_.settings.idle_timeout;
   const auto write = ctx_.settings.write_timeout;
   auto tick = std::chrono::milliseconds(1000);

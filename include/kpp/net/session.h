@@ -14,6 +14,7 @@
 
 #include "kpp/admin/metrics.h"
 #include "kpp/net/buffer_pool.h"
+#include "kpp/net/byte_stream.h"
 #include "kpp/net/inflight_fifo.h"
 #include "kpp/net/proxy_context.h"
 #include "kpp/net/upstream_target.h"
@@ -42,9 +43,9 @@ class session : public std::enable_shared_from_this<session> {
   boost::asio::awaitable<bool> read_proxy_header();
   boost::asio::awaitable<bool> classify_first_bytes();
   boost::asio::awaitable<bool> dial();
-  boost::asio::awaitable<std::size_t> fill(tcp::socket& from, pump_state& st,
+  boost::asio::awaitable<std::size_t> fill(byte_stream& from, pump_state& st,
                                            boost::system::error_code& ec);
-  boost::asio::awaitable<bool> flush(tcp::socket& to, gather& out);
+  boost::asio::awaitable<bool> flush(byte_stream& to, gather& out);
   boost::asio::awaitable<void> request_pump();
   boost::asio::awaitable<void> response_pump();
   boost::asio::awaitable<void> watchdog();
@@ -61,8 +62,8 @@ class session : public std::enable_shared_from_this<session> {
   [[nodiscard]] std::string peer() const;
 
   proxy_context& ctx_;
-  tcp::socket client_;
-  tcp::socket upstream_;
+  std::unique_ptr<byte_stream> client_;
+  std::unique_ptr<byte_stream> upstream_;
   upstream_target target_;
   std::shared_ptr<admin::listener_metrics> listener_;
   admin::connection_guard listener_guard_;
