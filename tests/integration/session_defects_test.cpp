@@ -480,4 +480,51 @@ TEST_F(SessionDefects, HalfClosedClientStillGetsItsResponses) {
   EXPECT_TRUE(c.closed_by_peer());
 }
 
+// Metadata v1 response with no brokers and `topics` topics named by 30000 'a's: a big
+// response the proxy must assemble before it can rewrite it.
+bytes big_metadata_v1(std::int32_t corr, int topics) {
+  bytes body;
+  put_i32(body, corr);
+  put_i32(body, 0);   // brokers
+  put_i32(body, -1);  // controller_id
+  put_i32(body, topics);
+  for (int t = 0; t < topics; ++t) {
+    put_i16(body, 0);  // error_code
+    put_i16(body, 30000);
+    body.insert(body.end(), 30000, 'a');
+    body.push_back(0);  // is_internal
+    put_i32(body, 0);   // partitions
+  }
+  bytes frame;
+  put_i32(frame, static_cast<std::int32_t>(body.size()));
+  frame.insert(frame.end(), body.begin(), body.end());
+  return frame;
+}
+
+// limits.assembled_memory: while one client holds most of the budget (its assembled response
+// is stuck on its unread socket), another client's assembled response waits instead of being
+// allocated, and goes through once the memory comes back.
+TEST_F(SessionDefects, AssembledResponsesWaitForTheProcessWideBudget) {
+  constexpr int topics = 200;  // ~6 MB: more than the loopback socket buffers hold
+  scripted_upstream up(
+      [](std::int16_t, std::int32_t corr) { return big_metadata_v1(corr, topics); });
+  start(up.address(), "limits:\n  max_frame_size: 16MiB\n  assembled_memory: 8MiB\n");
+  test_client a(port_, 4096);
+  ASSERT_TRUE(a.connected());
+  ASSERT_TRUE(a.send(request_frame(metadata, 1, 1, metadata_request_body(1))));
+  ASSERT_TRUE(a.readable(10s));  // a's response is assembled and stalls on a's socket
+  test_client b(port_);
+  ASSERT_TRUE(b.connected());
+  ASSERT_TRUE(b.send(request_frame(metadata, 1, 2, metadata_request_body(1))));
+  ASSERT_TRUE(eventually([&] { return up.requests() == 2; }));
+  EXPECT_FALSE(b.readable(1000ms)) << "b's response was assembled past limits.assembled_memory";
+  const auto fa = a.read_frame(20s);
+  ASSERT_TRUE(fa) << proxy_->output();
+  EXPECT_EQ(get_i32(*fa, 4), 1);
+  const auto fb = b.read_frame(20s);
+  ASSERT_TRUE(fb) << "b's response never came once the memory was back\n" << proxy_->output();
+  EXPECT_EQ(get_i32(*fb, 4), 2);
+  EXPECT_EQ(fb->size(), fa->size());
+}
+
 }  // namespace
