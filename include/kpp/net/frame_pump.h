@@ -46,6 +46,7 @@ struct pump_result {
   std::size_t partial_of = 0;
 };
 
+// What one direction does with its frames. The pump calls it from its own coroutine only.
 class frame_handler {
  public:
   virtual ~frame_handler() = default;
@@ -73,9 +74,10 @@ class frame_handler {
   // stop (it has failed).
   virtual std::optional<protocol::bytes_view> rewrite(const frame_outcome& frame,
                                                       protocol::bytes_view payload) = 0;
-  // After each write of `bytes` (metrics) and at each point between frames with nothing
-  // gathered; false to stop (drain complete).
+  // After each successful write of `bytes` (metrics).
   virtual void forwarded(std::size_t bytes) noexcept = 0;
+  // After each flush, before reading again; false to stop (the handler closed the session,
+  // e.g. a drain or half-close that has nothing more to deliver).
   virtual bool at_rest() { return true; }
 };
 

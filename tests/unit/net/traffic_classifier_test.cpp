@@ -7,7 +7,7 @@
 
 namespace {
 
-using kpp::admin::protocol_error_cause;
+using kpp::net::protocol_error_cause;
 using kpp::net::classify_client_bytes;
 using kpp::net::classify_upstream_bytes;
 using kpp::net::describe_bad_frame_size;
