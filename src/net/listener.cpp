@@ -67,7 +67,7 @@ void listener::accept_next() {
       socket.close(ignored);
     } else if (self->ctx_.sessions.size() >= self->ctx_.max_connections.load() &&
                !self->ctx_.silent.evict_oldest()) {
-      self->ctx_.metrics->count_session_closed(admin::close_reason::connection_limit);
+      self->ctx_.metrics->count_session_closed(close_reason::connection_limit);
       spdlog::warn(
           "port {}: refusing a connection, {} connections open and all of them have spoken "
           "(limits.max_connections)",

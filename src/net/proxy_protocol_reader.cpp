@@ -36,12 +36,12 @@ asio::awaitable<proxy_protocol_outcome> proxy_protocol_reader::read(asio::ip::tc
   error_code ec;
   const auto peer = s.remote_endpoint(ec);
   if (ec) {
-    out.cause = admin::protocol_error_cause::proxy_protocol_invalid;
+    out.cause = protocol_error_cause::proxy_protocol_invalid;
     out.message = "connection gone before its PROXY header";
     co_return out;
   }
   if (!source_allowed(settings_.proxy_protocol_sources, peer.address())) {
-    out.cause = admin::protocol_error_cause::proxy_protocol_untrusted_source;
+    out.cause = protocol_error_cause::proxy_protocol_untrusted_source;
     out.message = "PROXY protocol header from " + peer.address().to_string() +
                   ", which is not in proxy_protocol.allowed_sources; refusing its claimed identity";
     co_return out;
@@ -56,7 +56,7 @@ asio::awaitable<proxy_protocol_outcome> proxy_protocol_reader::read(asio::ip::tc
   std::vector<std::byte> seen;  // the header's bytes consumed so far, then the latest peek
   std::array<std::byte, 512> chunk{};
   auto fail = [&](std::string message) {
-    out.cause = admin::protocol_error_cause::proxy_protocol_invalid;
+    out.cause = protocol_error_cause::proxy_protocol_invalid;
     out.message = std::move(message);
     return out;
   };

@@ -31,12 +31,12 @@ bool looks_like_http(protocol::bytes_view head) {
 std::optional<mismatch> classify_client_bytes(protocol::bytes_view head,
                                               std::size_t /*max_frame_size*/) {
   if (looks_like_tls(head, true))
-    return mismatch{admin::protocol_error_cause::tls_on_plaintext_listener,
+    return mismatch{protocol_error_cause::tls_on_plaintext_listener,
                     "client is using TLS on a plaintext Kafka port; use a plaintext "
                     "(security.protocol=PLAINTEXT) client or point it at a TLS-terminating "
                     "listener"};
   if (looks_like_http(head))
-    return mismatch{admin::protocol_error_cause::http_on_kafka_port,
+    return mismatch{protocol_error_cause::http_on_kafka_port,
                     "an HTTP request arrived on a Kafka port; point health checks at the admin "
                     "endpoint (admin.address, e.g. :9080/ready) instead"};
   return std::nullopt;
@@ -44,7 +44,7 @@ std::optional<mismatch> classify_client_bytes(protocol::bytes_view head,
 
 std::optional<mismatch> classify_upstream_bytes(protocol::bytes_view head) {
   if (looks_like_tls(head, false))
-    return mismatch{admin::protocol_error_cause::tls_from_upstream,
+    return mismatch{protocol_error_cause::tls_from_upstream,
                     "the broker answered with TLS bytes: the broker listener expects TLS, but "
                     "the proxy connects in plaintext; point bootstrap.servers at the broker's "
                     "PLAINTEXT listener"};

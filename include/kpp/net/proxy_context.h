@@ -15,6 +15,7 @@
 
 #include "kpp/admin/metrics.h"
 #include "kpp/net/io_pool.h"
+#include "kpp/net/memory_budget.h"
 #include "kpp/net/session_settings.h"
 #include "kpp/net/silent_connections.h"
 #include "kpp/routing/broker_map.h"
@@ -44,6 +45,7 @@ struct proxy_context {
   io_pool* pool = nullptr;
   session_registry sessions;
   silent_connections silent;  // sessions still waiting for their first bytes
+  memory_budget assembly;  // assembled responses, bounded by settings.assembled_memory
   // Upstream address rewrites applied when dialing (grepplabs --dial-address-mapping).
   std::map<routing::host_port, routing::host_port> dial_mappings;
   std::atomic<bool> draining{false};

@@ -7,13 +7,13 @@
 #include <string>
 #include <string_view>
 
-#include "kpp/admin/metrics.h"
+#include "kpp/net/close_reason.h"
 #include "kpp/protocol/bytes.h"
 
 namespace kpp::net {
 
 struct mismatch {
-  admin::protocol_error_cause cause;
+  protocol_error_cause cause;
   std::string message;
 };
 

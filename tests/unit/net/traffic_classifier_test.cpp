@@ -7,10 +7,10 @@
 
 namespace {
 
-using kpp::admin::protocol_error_cause;
 using kpp::net::classify_client_bytes;
 using kpp::net::classify_upstream_bytes;
 using kpp::net::describe_bad_frame_size;
+using kpp::net::protocol_error_cause;
 
 std::vector<std::byte> bytes_of(std::initializer_list<int> v) {
   std::vector<std::byte> out;
