@@ -2,25 +2,13 @@
 
 #include <algorithm>
 
+#include "fetch_layout.h"
 #include "kpp/protocol/fetch_response.h"
 
 namespace kpp::protocol {
-namespace {
 
-// The same element sizes scan_fetch_response checks counts against (fetch_response.cpp).
-// Fixed head of a partition: PartitionIndex 4 + ErrorCode 2 + HighwaterMark 8 +
-// LastStableOffset 8 + LogStartOffset 8.
-constexpr std::size_t partition_head = 30;
-// Smallest partition: head + AbortedTransactions 1 + PreferredReadReplica 4 + Records 1 +
-// tags 1.
-constexpr std::size_t partition_min = partition_head + 7;
-// Aborted transaction: ProducerId 8 + FirstOffset 8, then its tags (1 at the least).
-constexpr std::size_t aborted_fixed = 16;
-constexpr std::size_t aborted_min = aborted_fixed + 1;
-// ThrottleTimeMs 4 + ErrorCode 2 + SessionId 4.
-constexpr std::size_t body_head = 10;
-
-}  // namespace
+// The element sizes scan_fetch_response checks counts against.
+using namespace detail::fetch_layout;
 
 result<fetch_response_stream> fetch_response_stream::start(std::int16_t version,
                                                            std::size_t payload_size,
