@@ -1,4 +1,5 @@
-// kafka-psc-proxy-bench: direct access, HAProxy (TCP mode, the L4 floor), kafka-psc-proxy and
+// kafka-psc-proxy-bench: direct access, HAProxy (TCP mode, the L4 floor; with its defaults and
+// tuned: tune.bufsize 65536 + option splice-auto), kafka-psc-proxy and
 // optionally another proxy (grepplabs `server` flags), measured alternately in one run
 // against librdkafka's mock cluster in this process. Prints medians, per-repetition paired
 // ratios, where the CPU goes, and PASS/MISS against the targets.
@@ -155,6 +156,9 @@ struct findings {
   std::vector<double> produce_cpu_ratio;  // per config: median ours/HAProxy CPU per GB
   std::vector<double> produce_tput_ratio;
   std::optional<double> consume_cpu_ratio, consume_tput_ratio;
+  // The same against tuned HAProxy (bufsize 64 KiB + splice-auto).
+  std::vector<double> produce_cpu_tuned;
+  std::optional<double> consume_cpu_tuned;
   std::optional<double> ours_add_p50, hap_add_p50, ours_add_p99, hap_add_p99;
   std::vector<idle_step> ours_idle, hap_idle;
   std::optional<fetch_result> ours_fetch;
@@ -197,6 +201,17 @@ void print_throughput(const std::string& title, const series& s,
     } else {
       if (!c.empty()) f.consume_cpu_ratio = median(c);
       if (!t.empty()) f.consume_tput_ratio = median(t);
+    }
+  }
+  if (const auto tuned = index_of(paths, "hap-tuned");
+      ours < paths.size() && tuned < paths.size()) {
+    const auto c = paired_ratios(s, ours, tuned, cpu_gb);
+    if (!c.empty()) {
+      if (produce) {
+        f.produce_cpu_tuned.push_back(median(c));
+      } else {
+        f.consume_cpu_tuned = median(c);
+      }
     }
   }
   accumulate(f, s);
@@ -337,6 +352,16 @@ std::vector<summary_line> summarize(const findings& f, bool have_hap) {
     }
     out.push_back(l);
   }
+  {
+    const auto w = worst(f.produce_cpu_tuned, true);
+    out.push_back({"proxy CPU per GB, produce, vs tuned HAProxy (worst)",
+                   w ? fmt("%.2fx tuned HAProxy", *w) : "-", "<= 1.10x",
+                   w ? std::optional<bool>(*w <= 1.1) : std::nullopt});
+    const auto c = f.consume_cpu_tuned;
+    out.push_back({"proxy CPU per GB, consume, vs tuned HAProxy",
+                   c ? fmt("%.2fx tuned HAProxy", *c) : "-", "<= 1.10x",
+                   c ? std::optional<bool>(*c <= 1.1) : std::nullopt});
+  }
   auto modern_line = [&](const std::string& target, std::optional<double> v, double limit,
                          bool upper) {
     summary_line l{target, v ? fmt("%.2fx tuned HAProxy", *v) : "-",
@@ -371,13 +396,15 @@ int run(const options& o) {
   rd_kafka_mock_topic_create(cluster.get(), "bench-latency", 3, 3);
   rd_kafka_mock_topic_create(cluster.get(), "bench-big", 1, 1);
 
-  redirect_map redirect;
+  redirect_map redirect, redirect_tuned;
   path direct = direct_path(cluster);
   auto hap = start_haproxy(cluster, o.proxies, redirect);
   auto ours = start_ours(cluster, o.proxies);
   auto extra = start_extra(cluster, o.proxies);
   std::vector<const path*> paths{&direct};
   if (hap) paths.push_back(&*hap);
+  auto hap_tuned = start_haproxy(cluster, o.proxies, redirect_tuned, true);
+  if (hap_tuned) paths.push_back(&*hap_tuned);
   if (ours) paths.push_back(&*ours);
   if (extra) paths.push_back(&*extra);
   std::printf("  paths:");
