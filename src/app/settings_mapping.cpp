@@ -14,6 +14,7 @@ net::session_settings session_settings_from(const config::config& c) {
   s.max_frame_size = c.limits.max_frame_size;
   s.buffer_size = c.limits.buffer_size;
   s.max_in_flight = c.limits.max_in_flight;
+  s.assembled_memory = c.limits.assembled_memory;
   s.dial_timeout = duration_cast<milliseconds>(c.timeouts.dial);
   s.idle_timeout = duration_cast<milliseconds>(c.timeouts.idle);
   s.write_timeout = duration_cast<milliseconds>(c.timeouts.write.value_or(milliseconds(0)));

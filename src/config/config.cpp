@@ -64,7 +64,9 @@ std::optional<log_format> parse_log_format(std::string_view text) noexcept {
   return std::nullopt;
 }
 
-std::optional<cidr> parse_cidr(std::string_view text) { return protocol::parse_cidr(text); }
+std::optional<cidr> parse_cidr(std::string_view text) {
+  return protocol::parse_cidr(text);
+}
 
 namespace {
 
@@ -137,7 +139,8 @@ std::string to_yaml(const config& c) {
   y << "limits:\n  max_frame_size: " << format_size(c.limits.max_frame_size)
     << "\n  max_connections: " << c.limits.max_connections
     << "\n  max_in_flight: " << c.limits.max_in_flight
-    << "\n  buffer_size: " << format_size(c.limits.buffer_size) << "\n";
+    << "\n  buffer_size: " << format_size(c.limits.buffer_size)
+    << "\n  assembled_memory: " << format_size(c.limits.assembled_memory) << "\n";
   y << "forbidden_api_keys: [";
   for (std::size_t i = 0; i < c.forbidden_api_keys.size(); ++i)
     y << (i ? ", " : "") << c.forbidden_api_keys[i];

@@ -322,6 +322,10 @@ void check_rest(const config& c, checker& ck) {
     ck.add("limits.buffer_size", format_size(l.buffer_size) +
                                      " is out of range; expected 512 bytes up to 64MiB, e.g. "
                                      "64KiB");
+  if (l.assembled_memory < (1ull << 20) || l.assembled_memory > (1ull << 40))
+    ck.add("limits.assembled_memory", format_size(l.assembled_memory) +
+                                          " is out of range; expected 1MiB up to 1TiB, e.g. "
+                                          "256MiB");
   for (auto key : c.forbidden_api_keys)
     if (key < 0)
       ck.add("forbidden_api_keys", std::to_string(key) +

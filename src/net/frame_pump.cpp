@@ -46,6 +46,10 @@ struct frame_pump::gather {
   }
 };
 
+frame_pump::~frame_pump() {
+  if (assembled_) handler_.release(assemble_size_);  // the session ended mid-assembly
+}
+
 // Queues what is buffered of a forwarded frame's remaining bytes; false at a frame start.
 bool frame_pump::forward_body(gather& out) {
   if (body_left_ == 0) return false;

@@ -41,6 +41,7 @@ session::session(proxy_context& ctx, tcp::socket client, upstream_target target,
                [&ctx](std::int16_t key) { return ctx.is_forbidden(key); }),
       fifo_space_(client_->socket().get_executor()),
       pumps_done_(client_->socket().get_executor()),
+      memory_wait_(client_->socket().get_executor()),
       started_(std::chrono::steady_clock::now()) {
   error_code ec;
   auto ep = client_->socket().remote_endpoint(ec);
@@ -105,6 +106,7 @@ void session::close(close_reason reason) {
   client_->close();
   upstream_->close();
   fifo_space_.cancel();
+  memory_wait_.cancel();
 }
 
 void session::finish() noexcept {

@@ -2,6 +2,7 @@
 // (or half-closes) the session. The loop itself is frame_pump's.
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -108,6 +109,37 @@ class session::response_side final : public frame_handler {
     }
     return o;
   }
+  awaitable<bool> reserve(std::size_t size) override {
+    // Wait for the process-wide budget rather than allocate past it; this pump reads nothing
+    // from its upstream meanwhile. The wake-up holds the session weakly: a session that ends
+    // while waiting is not kept alive by the budget.
+    const auto limit = s_.ctx_.settings.assembled_memory;
+    std::weak_ptr<session> weak = s_.shared_from_this();
+    auto ex = s_.client_->socket().get_executor();
+    while (!s_.ctx_.assembly.acquire_or_wait(size, limit, [weak, ex] {
+      asio::post(ex, [weak] {
+        if (auto self = weak.lock()) self->memory_wait_.cancel();
+      });
+    })) {
+      if (!waiting_logged_) {
+        waiting_logged_ = true;
+        spdlog::debug("{} waits for assembly memory ({} bytes; limits.assembled_memory)", s_.peer(),
+                      size);
+      }
+      error_code ec;
+      s_.memory_wait_.expires_at(std::chrono::steady_clock::time_point::max());
+      co_await s_.memory_wait_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (s_.closed_) co_return false;
+    }
+    co_return true;
+  }
+  void release(std::size_t size) noexcept override {
+    try {
+      s_.ctx_.assembly.release(size);
+    } catch (const std::exception& e) {  // a wake-up could not be posted (out of memory)
+      spdlog::error("{} releasing assembly memory: {}", s_.peer(), e.what());
+    }
+  }
   std::optional<bytes_view> rewrite(const frame_outcome& frame, bytes_view payload) override {
     const auto& entry = frame.entry;
     auto& out = s_.rewritten_;
@@ -144,6 +176,7 @@ class session::response_side final : public frame_handler {
     s_.listener_->bytes_upstream_to_client.add(bytes);
   }
   bool at_rest() override {
+    waiting_logged_ = false;
     if ((s_.draining_ || s_.client_done_) && s_.responses_done()) {
       s_.close(s_.draining_ ? close_reason::shutdown : close_reason::client_closed);
       return false;
@@ -153,6 +186,7 @@ class session::response_side final : public frame_handler {
 
  private:
   session& s_;
+  bool waiting_logged_ = false;
   fetch_tail_streamer fetch_;  // flexible Fetch responses, rewritten as they go by
 };
 

@@ -59,8 +59,9 @@ result<rewrite_stats> rewrite_response(response_action action, std::int16_t api_
   if (!header) return header.error();
   const bytes_view body = payload.subspan(header->size);
 
+  // No reserve here: most responses come back unchanged, and a body rewriter that does change
+  // something reserves what it writes.
   const std::size_t mark = out.size();
-  out.reserve(mark + payload.size() + 64);
   out.insert(out.end(), payload.begin(),
              payload.begin() + static_cast<std::ptrdiff_t>(header->size));
   auto stats = rewrite_body(action, api_version, body, map, out);

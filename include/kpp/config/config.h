@@ -106,8 +106,9 @@ struct timeouts_config {
 struct limits_config {
   std::uint64_t max_frame_size = 100ull << 20;
   std::uint32_t max_connections = 10000;
-  std::uint32_t max_in_flight = 256;        // per connection
-  std::uint64_t buffer_size = 64ull << 10;  // streaming buffer per direction and connection
+  std::uint32_t max_in_flight = 256;              // per connection
+  std::uint64_t buffer_size = 64ull << 10;        // streaming buffer per direction and connection
+  std::uint64_t assembled_memory = 256ull << 20;  // assembled responses, whole process
   friend bool operator==(const limits_config&, const limits_config&) = default;
 };
 

@@ -118,6 +118,10 @@ class frame_pump {
         buffer_size_(buffer_size),
         max_frame_size_(max_frame_size) {}
 
+  ~frame_pump();
+  frame_pump(const frame_pump&) = delete;
+  frame_pump& operator=(const frame_pump&) = delete;
+
   boost::asio::awaitable<pump_result> run();
 
  private:

@@ -15,6 +15,7 @@
 
 #include "kpp/admin/metrics.h"
 #include "kpp/net/io_pool.h"
+#include "kpp/net/memory_budget.h"
 #include "kpp/net/session_settings.h"
 #include "kpp/routing/broker_map.h"
 
@@ -42,6 +43,7 @@ struct proxy_context {
   admin::registry* metrics = nullptr;
   io_pool* pool = nullptr;
   session_registry sessions;
+  memory_budget assembly;  // assembled responses, bounded by settings.assembled_memory
   // Upstream address rewrites applied when dialing (grepplabs --dial-address-mapping).
   std::map<routing::host_port, routing::host_port> dial_mappings;
   std::atomic<bool> draining{false};

@@ -76,10 +76,11 @@ class session : public std::enable_shared_from_this<session> {
   std::string psc_id_;  // PSC connection id from the PROXY v2 TLV
   std::string upstream_name_;
   request_tracker tracker_;
-  direction_state requests_;              // client -> upstream
-  direction_state responses_;             // upstream -> client
-  boost::asio::steady_timer fifo_space_;  // signalled when a response leaves the tracker
-  boost::asio::steady_timer pumps_done_;  // signalled when the response pump ends
+  direction_state requests_;               // client -> upstream
+  direction_state responses_;              // upstream -> client
+  boost::asio::steady_timer fifo_space_;   // signalled when a response leaves the tracker
+  boost::asio::steady_timer pumps_done_;   // signalled when the response pump ends
+  boost::asio::steady_timer memory_wait_;  // signalled when assembly memory comes back
   std::chrono::steady_clock::time_point started_;
   bool closed_ = false;
   bool finished_ = false;

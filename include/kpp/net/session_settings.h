@@ -23,6 +23,7 @@ struct session_settings {
   std::size_t max_frame_size = 100 * 1024 * 1024;
   std::size_t buffer_size = 64 * 1024;
   std::size_t max_in_flight = 256;
+  std::size_t assembled_memory = 256 * 1024 * 1024;  // all sessions' assembled responses
   std::chrono::milliseconds dial_timeout{10000};
   std::chrono::milliseconds idle_timeout{0};   // 0: off
   std::chrono::milliseconds write_timeout{0};  // 0: off

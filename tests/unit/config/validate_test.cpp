@@ -141,6 +141,8 @@ TEST(Validate, EveryProblemNamesKeyValueAndExpectedForm) {
        "100MiB"},
       {"tiny buffer", [](config& c) { c.limits.buffer_size = 100; },
        "limits.buffer_size: 100 is out of range; expected 512 bytes up to 64MiB, e.g. 64KiB"},
+      {"tiny assembly budget", [](config& c) { c.limits.assembled_memory = 1000; },
+       "limits.assembled_memory: 1000 is out of range; expected 1MiB up to 1TiB, e.g. 256MiB"},
       {"zero in flight", [](config& c) { c.limits.max_in_flight = 0; },
        "limits.max_in_flight: 0 is out of range; expected 1..65536, e.g. 256"},
       {"zero connections", [](config& c) { c.limits.max_connections = 0; },
