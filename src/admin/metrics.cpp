@@ -221,6 +221,10 @@ void registry::render_prometheus(std::string& out,
   render_per_api(out, "rewrites_total", "Responses rewritten, by API key.", rewrites_);
   render_per_api(out, "rewrite_failures_total",
                  "Responses whose rewrite failed (session closed), by API key.", rewrite_failures_);
+  render_scalar(out, "node_endpoints_dropped_total", "counter",
+                "Streamed Fetch responses whose KIP-951 NodeEndpoints did not fit the reserve "
+                "and was dropped (clients refresh metadata instead).",
+                node_endpoints_dropped_.value());
 
   // Errors and session ends.
   render_scalar(out, "upstream_dial_errors_total", "counter",

@@ -82,7 +82,7 @@ awaitable<std::size_t> frame_pump::fill(error_code& ec) {
     }
     if (!would_block(ec)) co_return 0;
     ec.clear();
-    if (end_ == 0 && body_left_ == 0 && assemble_size_ == 0) buf_.release();
+    if (end_ == 0 && !in_frame()) buf_.release();
     co_await from_.wait_readable(ec);
     if (ec || handler_.closed()) co_return 0;
   }
@@ -108,6 +108,27 @@ awaitable<bool> frame_pump::flush(gather& out, error_code& ec) {
   co_return ok;
 }
 
+// Feeds what is buffered of the frame being rewritten as it goes by; at its last byte, writes
+// the rewriter's end right away (it lives in the rewriter's buffer only until the next frame).
+awaitable<bool> frame_pump::stream_step(gather& out, error_code& ec) {
+  const bytes_view chunk(buf_.data() + begin_, std::min(end_ - begin_, stream_left_));
+  const auto step = streamed_->feed(chunk);
+  if (!step || step->taken == 0 || step->taken > chunk.size() || step->forward > step->taken)
+    co_return false;
+  if (step->forward > 0) out.add(buf_.data() + begin_, step->forward);
+  begin_ += step->taken;
+  stream_left_ -= step->taken;
+  if (stream_left_ > 0) co_return true;
+  const auto end = streamed_->finish();
+  if (!end || end->empty()) co_return false;
+  streamed_ = nullptr;
+  if (out.is_full() && !co_await flush(out, ec)) co_return false;
+  out.add(end->data(), end->size());
+  const bool ok = co_await flush(out, ec);
+  update_mid_frame();
+  co_return ok;
+}
+
 awaitable<pump_result> frame_pump::run() {
   gather out;
   pump_result result;
@@ -126,6 +147,14 @@ awaitable<pump_result> frame_pump::run() {
         break;
       }
       if (forward_body(out)) continue;
+      if (streamed_) {
+        error_code ec;
+        if (!co_await stream_step(out, ec)) {
+          result.ec = ec;
+          co_return stop(ec ? pump_end::write_error : pump_end::stopped);
+        }
+        continue;
+      }
       std::byte* p = buf_.data() + begin_;
       const std::size_t avail = end_ - begin_;
       if (assemble_size_ > 0) {
@@ -214,6 +243,18 @@ awaitable<pump_result> frame_pump::run() {
         update_mid_frame();
         continue;
       }
+      if (frame.verdict == frame_verdict::stream_rewrite) {
+        // The source's size is replaced by the rewriter's; the payload follows as it comes.
+        streamed_ = handler_.start_streamed(frame, size);
+        if (!streamed_) co_return stop(pump_end::stopped);
+        const auto n = static_cast<std::uint32_t>(streamed_->announced_size());
+        announced_ = {std::byte(n >> 24), std::byte(n >> 16), std::byte(n >> 8), std::byte(n)};
+        out.add(announced_.data(), announced_.size());
+        stream_left_ = size;
+        begin_ += 4;
+        update_mid_frame();
+        continue;
+      }
       // Assemble: the payload only, the size is written anew. Wait for memory first.
       assemble_size_ = size;
       assembling_ = std::move(frame);
@@ -238,7 +279,7 @@ awaitable<pump_result> frame_pump::run() {
       if (!want_read) continue;
       if (co_await fill(ec) == 0) {
         result.ec = ec;
-        result.mid_frame = body_left_ > 0 || assemble_size_ > 0 || end_ > begin_;
+        result.mid_frame = in_frame() || end_ > begin_;
         if (!first_seen_ && end_ > begin_) {
           first_seen_ = true;
           if (!handler_.first_bytes(bytes_view(buf_.data() + begin_, end_ - begin_)))

@@ -164,8 +164,17 @@ frame_outcome request_tracker::on_response(bytes_view head, std::size_t /*frame_
       sasl_refusal_ = sasl_refusal{sasl_mechanism_, std::move(offered)};
     }
   }
-  o.verdict = o.entry.action == protocol::response_action::stream ? frame_verdict::forward
-                                                                  : frame_verdict::assemble;
+  switch (o.entry.action) {
+    case protocol::response_action::stream:
+      o.verdict = frame_verdict::forward;
+      break;
+    case protocol::response_action::fetch:  // v12+ only: older versions stream
+      o.verdict = frame_verdict::stream_rewrite;
+      break;
+    default:
+      o.verdict = frame_verdict::assemble;
+      break;
+  }
   return o;
 }
 

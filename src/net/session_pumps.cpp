@@ -6,6 +6,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "kpp/net/fetch_tail_streamer.h"
 #include "kpp/net/session.h"
 #include "kpp/net/traffic_classifier.h"
 #include "kpp/protocol/response_rewriter.h"
@@ -67,7 +68,10 @@ class session::request_side final : public frame_handler {
 // close once draining (or half-closed) and nothing more is owed.
 class session::response_side final : public frame_handler {
  public:
-  explicit response_side(session& s) : s_(s) {}
+  explicit response_side(session& s)
+      : s_(s), fetch_(s.ctx_, [&s](protocol_error_cause cause, const std::string& what) {
+          s.fail(cause, what);
+        }) {}
 
   bool closed() const noexcept override { return s_.closed_; }
   bool take_frame() override { return true; }
@@ -165,6 +169,9 @@ class session::response_side final : public frame_handler {
     s_.ctx_.metrics->count_rewrite(entry.api_key);
     return bytes_view(out);
   }
+  streamed_rewrite* start_streamed(const frame_outcome& frame, std::size_t frame_size) override {
+    return fetch_.start(frame.entry, frame_size) ? &fetch_ : nullptr;
+  }
   void forwarded(std::size_t bytes) noexcept override {
     s_.listener_->bytes_upstream_to_client.add(bytes);
   }
@@ -180,6 +187,7 @@ class session::response_side final : public frame_handler {
  private:
   session& s_;
   bool waiting_logged_ = false;
+  fetch_tail_streamer fetch_;  // flexible Fetch responses, rewritten as they go by
 };
 
 awaitable<void> session::request_pump() {

@@ -1,5 +1,6 @@
 #include "kpp/protocol/fetch_response.h"
 
+#include "fetch_layout.h"
 #include "kpp/protocol/tagged_fields.h"
 #include "kpp/protocol/wire_reader.h"
 #include "topic_walk.h"
@@ -8,14 +9,7 @@ namespace kpp::protocol {
 namespace {
 
 constexpr bool compact = true;
-// Fixed head of a partition: PartitionIndex 4 + ErrorCode 2 + HighWatermark 8 +
-// LastStableOffset 8 + LogStartOffset 8.
-constexpr std::size_t partition_head = 30;
-// Smallest partition: head + AbortedTransactions 1 + PreferredReadReplica 4 + Records 1 +
-// tags 1.
-constexpr std::size_t partition_min = partition_head + 7;
-// Aborted transaction: ProducerId 8 + FirstOffset 8 + tags 1.
-constexpr std::size_t aborted_min = 17;
+using namespace detail::fetch_layout;
 
 bool skip_partition(wire_reader& r, std::uint64_t& record_bytes) {
   r.skip(partition_head, "responses[].partitions[]");
@@ -24,7 +18,7 @@ bool skip_partition(wire_reader& r, std::uint64_t& record_bytes) {
   if (!r.ok()) return false;
   if (aborted) {
     for (std::uint32_t i = 0; i < *aborted; ++i) {
-      r.skip(16, "aborted_transactions[]");
+      r.skip(aborted_fixed, "aborted_transactions[]");
       skip_tagged_fields(r);
     }
   }

@@ -62,7 +62,10 @@ struct proxy_options {
 
 path direct_path(const mock& m);
 // nullopt with a printed reason when HAProxy is missing or does not start.
-std::optional<path> start_haproxy(const mock& m, const proxy_options& o, redirect_map& redirect);
+// `tuned`: tune.bufsize 65536 + option splice-auto (path "hap-tuned"), the strongest L4
+// configuration; otherwise HAProxy's defaults (path "haproxy", 16 KiB buffers).
+std::optional<path> start_haproxy(const mock& m, const proxy_options& o, redirect_map& redirect,
+                                  bool tuned = false);
 std::optional<path> start_ours(const mock& m, const proxy_options& o);
 std::optional<path> start_extra(const mock& m, const proxy_options& o);
 

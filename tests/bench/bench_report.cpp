@@ -88,10 +88,11 @@ std::string join(const std::vector<double>& v, const char* fmt) {
 
 void print_ratios(const std::string& what, const series& s, const std::vector<const path*>& paths,
                   const metric& m, bool proxies_only) {
-  std::size_t direct = paths.size(), haproxy = paths.size();
+  std::size_t direct = paths.size(), haproxy = paths.size(), tuned = paths.size();
   for (std::size_t i = 0; i < paths.size(); ++i) {
     if (paths[i]->name == "direct") direct = i;
     if (paths[i]->name == "haproxy") haproxy = i;
+    if (paths[i]->name == "hap-tuned") tuned = i;
   }
   auto line = [&](std::size_t a, std::size_t b) {
     const auto r = paired_ratios(s, a, b, m);
@@ -103,6 +104,7 @@ void print_ratios(const std::string& what, const series& s, const std::vector<co
   for (std::size_t i = 0; i < paths.size(); ++i) {
     if (!paths[i]->is_proxy()) continue;
     if (i != haproxy && haproxy < paths.size()) line(i, haproxy);
+    if (i != tuned && i != haproxy && tuned < paths.size()) line(i, tuned);
     if (!proxies_only && direct < paths.size()) line(i, direct);
   }
 }

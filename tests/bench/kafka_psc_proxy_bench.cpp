@@ -1,13 +1,17 @@
-// kafka-psc-proxy-bench: direct access, HAProxy (TCP mode, the L4 floor), kafka-psc-proxy and
+// kafka-psc-proxy-bench: direct access, HAProxy (TCP mode, the L4 floor; with its defaults and
+// tuned: tune.bufsize 65536 + option splice-auto), kafka-psc-proxy and
 // optionally another proxy (grepplabs `server` flags), measured alternately in one run
 // against librdkafka's mock cluster in this process. Prints medians, per-repetition paired
 // ratios, where the CPU goes, and PASS/MISS against the targets.
 //
 //   build/tests/bench/kafka-psc-proxy-bench [--quick] [--reps N] [--threads N]
 //       [--proxy PATH] [--haproxy PATH] [--extra-proxy "/path/to/kafka-proxy server"]
-//       [--only produce,consume,latency,fetch,connections,micro]
-// Default run ~4-6 min, --quick ~1 min; a watchdog kills everything past 12 / 4 min. Proxy
-// CPU comes from /proc/<pid>/stat in 10 ms ticks: --quick runs are too short for fine ratios.
+//       [--only produce,consume,latency,fetch,connections,micro,modern]
+//       [--kfake PATH] [--kgo-bench PATH] [--modern-gb X]
+// The librdkafka sections take ~4-6 min (--quick ~1 min); the modern section (kgo-bench
+// against kfake-broker over direct, HAProxy default and tuned, and ours; bench_modern.h) adds
+// ~10 min with 1 GB per phase. A watchdog kills everything past its budget. Proxy CPU comes
+// from /proc/<pid>/stat in 10 ms ticks: --quick runs are too short for fine ratios.
 #include <unistd.h>
 
 #include <chrono>
@@ -21,6 +25,7 @@
 #include <sstream>
 #include <thread>
 
+#include "bench_modern.h"
 #include "bench_paths.h"
 #include "bench_report.h"
 #include "bench_sys.h"
@@ -35,10 +40,13 @@ struct options {
   bool quick = false;
   int reps = 0;  // 0: mode default
   // Sections to run: produce consume latency fetch connections micro.
-  std::set<std::string> sections{"produce", "consume", "latency", "fetch", "connections", "micro"};
+  std::set<std::string> sections{"produce",     "consume", "latency", "fetch",
+                                 "connections", "micro",   "modern"};
   [[nodiscard]] bool want(const char* s) const { return sections.count(s) != 0; }
   proxy_options proxies;
   std::string micro;
+  modern_options modern;
+  double modern_gb = 0;  // 0: mode default
 };
 
 std::string exe_dir() {
@@ -64,7 +72,10 @@ void usage() {
       "  --extra-proxy CMD another proxy taking grepplabs flags, e.g. \"kafka-proxy server\";\n"
       "                    started with --bootstrap-server-mapping for each mock broker\n"
       "  --only LIST       comma list of sections: produce,consume,latency,fetch,connections,\n"
-      "                    micro (default all); --no-connections drops connections\n");
+      "                    micro,modern (default all); --no-connections drops connections\n"
+      "  --kfake PATH      kfake-broker (default $KPP_KFAKE or ../shared/tools/kfake-broker)\n"
+      "  --kgo-bench PATH  kgo-bench (default next to kfake-broker)\n"
+      "  --modern-gb X     GB moved per modern phase (default 1, quick 0.25)\n");
 }
 
 std::optional<options> parse(int argc, char** argv) {
@@ -77,6 +88,9 @@ std::optional<options> parse(int argc, char** argv) {
     }
   if (o.proxies.ours_binary.empty()) o.proxies.ours_binary = KPP_PROXY_BIN;
   o.micro = dir + "/kpp_micro_bench";
+  const char* kfake_env = std::getenv("KPP_KFAKE");
+  o.modern.kfake = kfake_env ? kfake_env : KPP_TOOLS_DIR "/kfake-broker";
+  o.modern.kgo = std::filesystem::path(o.modern.kfake).parent_path().string() + "/kgo-bench";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -97,6 +111,12 @@ std::optional<options> parse(int argc, char** argv) {
       o.proxies.extra_command = split_words(value());
     else if (a == "--micro")
       o.micro = value();
+    else if (a == "--kfake")
+      o.modern.kfake = value();
+    else if (a == "--kgo-bench")
+      o.modern.kgo = value();
+    else if (a == "--modern-gb")
+      o.modern_gb = std::stod(value());
     else if (a == "--no-connections")
       o.sections.erase("connections");
     else if (a == "--only") {
@@ -113,6 +133,9 @@ std::optional<options> parse(int argc, char** argv) {
     }
   }
   if (o.reps <= 0) o.reps = o.quick ? 2 : 4;
+  if (o.modern_gb <= 0) o.modern_gb = o.quick ? 0.25 : 1.0;
+  o.modern.bytes_per_phase = static_cast<std::uint64_t>(o.modern_gb * 1e9);
+  o.modern.reps = std::min(o.reps, 3);
   return o;
 }
 
@@ -133,9 +156,13 @@ struct findings {
   std::vector<double> produce_cpu_ratio;  // per config: median ours/HAProxy CPU per GB
   std::vector<double> produce_tput_ratio;
   std::optional<double> consume_cpu_ratio, consume_tput_ratio;
+  // The same against tuned HAProxy (bufsize 64 KiB + splice-auto).
+  std::vector<double> produce_cpu_tuned;
+  std::optional<double> consume_cpu_tuned;
   std::optional<double> ours_add_p50, hap_add_p50, ours_add_p99, hap_add_p99;
   std::vector<idle_step> ours_idle, hap_idle;
   std::optional<fetch_result> ours_fetch;
+  modern_findings modern;
   cpu_sample totals[8];
 };
 
@@ -174,6 +201,17 @@ void print_throughput(const std::string& title, const series& s,
     } else {
       if (!c.empty()) f.consume_cpu_ratio = median(c);
       if (!t.empty()) f.consume_tput_ratio = median(t);
+    }
+  }
+  if (const auto tuned = index_of(paths, "hap-tuned");
+      ours < paths.size() && tuned < paths.size()) {
+    const auto c = paired_ratios(s, ours, tuned, cpu_gb);
+    if (!c.empty()) {
+      if (produce) {
+        f.produce_cpu_tuned.push_back(median(c));
+      } else {
+        f.consume_cpu_tuned = median(c);
+      }
     }
   }
   accumulate(f, s);
@@ -314,12 +352,36 @@ std::vector<summary_line> summarize(const findings& f, bool have_hap) {
     }
     out.push_back(l);
   }
+  {
+    const auto w = worst(f.produce_cpu_tuned, true);
+    out.push_back({"proxy CPU per GB, produce, vs tuned HAProxy (worst)",
+                   w ? fmt("%.2fx tuned HAProxy", *w) : "-", "<= 1.10x",
+                   w ? std::optional<bool>(*w <= 1.1) : std::nullopt});
+    const auto c = f.consume_cpu_tuned;
+    out.push_back({"proxy CPU per GB, consume, vs tuned HAProxy",
+                   c ? fmt("%.2fx tuned HAProxy", *c) : "-", "<= 1.10x",
+                   c ? std::optional<bool>(*c <= 1.1) : std::nullopt});
+  }
+  auto modern_line = [&](const std::string& target, std::optional<double> v, double limit,
+                         bool upper) {
+    summary_line l{target, v ? fmt("%.2fx tuned HAProxy", *v) : "-",
+                   (upper ? "<= " : ">= ") + fmt("%.2fx", limit), std::nullopt};
+    if (v) l.pass = upper ? *v <= limit : *v >= limit;
+    out.push_back(l);
+  };
+  modern_line("modern consume: proxy CPU per GB", f.modern.consume_cpu, 1.2, true);
+  modern_line("modern produce: proxy CPU per GB", f.modern.produce_cpu, 1.1, true);
+  modern_line("modern consume: throughput", f.modern.consume_tput, 0.95, false);
+  modern_line("modern produce: throughput", f.modern.produce_tput, 0.95, false);
   return out;
 }
 
 int run(const options& o) {
   const auto started = std::chrono::steady_clock::now();
-  install_cleanup(o.quick ? 240s : 720s);
+  // The modern section moves 4 paths x reps x 2 phases x modern_gb through two shared cores.
+  const auto modern_budget = std::chrono::seconds(
+      o.want("modern") ? static_cast<long>(600 + 90 * o.modern_gb * 4 * o.modern.reps) : 0);
+  install_cleanup((o.quick ? 240s : 720s) + modern_budget);
   const auto nofile = raise_nofile();
   std::printf("kafka-psc-proxy-bench (%s, %d repetitions, %d proxy thread(s))\n",
               o.quick ? "quick" : "full", o.reps, o.proxies.threads);
@@ -334,13 +396,15 @@ int run(const options& o) {
   rd_kafka_mock_topic_create(cluster.get(), "bench-latency", 3, 3);
   rd_kafka_mock_topic_create(cluster.get(), "bench-big", 1, 1);
 
-  redirect_map redirect;
+  redirect_map redirect, redirect_tuned;
   path direct = direct_path(cluster);
   auto hap = start_haproxy(cluster, o.proxies, redirect);
   auto ours = start_ours(cluster, o.proxies);
   auto extra = start_extra(cluster, o.proxies);
   std::vector<const path*> paths{&direct};
   if (hap) paths.push_back(&*hap);
+  auto hap_tuned = start_haproxy(cluster, o.proxies, redirect_tuned, true);
+  if (hap_tuned) paths.push_back(&*hap_tuned);
   if (ours) paths.push_back(&*ours);
   if (extra) paths.push_back(&*extra);
   std::printf("  paths:");
@@ -438,6 +502,12 @@ int run(const options& o) {
   }
 
   if (o.want("micro")) run_micro(o.micro, o.quick);
+
+  if (o.want("modern")) {
+    modern_options mo = o.modern;
+    mo.proxies = o.proxies;
+    f.modern = run_modern(mo);
+  }
 
   print_summary(summarize(f, hap.has_value()));
   std::printf("\ntotal time %.0f s\n",

@@ -8,6 +8,7 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
@@ -19,13 +20,17 @@
 #include "kpp/protocol/api_versions_response.h"
 #include "kpp/protocol/describe_cluster_response.h"
 #include "kpp/protocol/fetch_response.h"
+#include "kpp/protocol/fetch_response_tail.h"
 #include "kpp/protocol/find_coordinator_response.h"
 #include "kpp/protocol/metadata_response.h"
 #include "kpp/protocol/node_endpoints.h"
 #include "kpp/protocol/produce_response.h"
 #include "kpp/protocol/response_header.h"
+#include "kpp/protocol/tagged_fields.h"
 #include "kpp/protocol/wire_reader.h"
 #include "kpp/protocol/wire_writer.h"
+#include "kpp/routing/fetch_reserve.h"
+#include "support/kafka_clients.h"
 #include "support/kfake.h"
 #include "support/ports.h"
 #include "support/raw_client.h"
@@ -215,13 +220,14 @@ kp::byte_buffer produce_request(std::int16_t v, const topic_info& t, int partiti
   return b;
 }
 
-kp::byte_buffer fetch_request(std::int16_t v, const topic_info& t, int partition) {
+kp::byte_buffer fetch_request(std::int16_t v, const topic_info& t, int partition,
+                              std::int32_t max_bytes = 1 << 20) {
   kp::byte_buffer b;
   kp::wire_writer w(b);
   if (v <= 14) w.i32(-1);   // ReplicaId (a consumer)
   w.i32(0);                 // MaxWaitMs: answer at once
   w.i32(1);                 // MinBytes
-  w.i32(1 << 20);           // MaxBytes
+  w.i32(max_bytes);         // MaxBytes
   w.i8(0);                  // IsolationLevel
   w.i32(0);                 // SessionId
   w.i32(-1);                // SessionEpoch: full fetch, no session
@@ -233,7 +239,7 @@ kp::byte_buffer fetch_request(std::int16_t v, const topic_info& t, int partition
   w.i64(0);                 // FetchOffset
   w.i32(-1);                // LastFetchedEpoch
   w.i64(-1);                // LogStartOffset
-  w.i32(1 << 20);           // PartitionMaxBytes
+  w.i32(max_bytes);         // PartitionMaxBytes
   w.uvarint(0);             // partition tags
   w.uvarint(0);             // topic tags
   w.array_length(0, true);  // ForgottenTopicsData
@@ -640,6 +646,117 @@ TEST_P(KfakeRawProtocol, JoiningBrokerHasListenerBeforeClientsLearnIt) {
               to_string(GetParam()), join_port, polls, advertised);
   // And clients asking that listener get the four-broker view, proxy addresses only.
   EXPECT_EQ(metadata_brokers(static_cast<std::uint16_t>(advertised), 12).size(), 4u);
+}
+
+// The last top-level tag of a flexible Fetch body: the proxy's padding (an unknown tag of
+// zeros that ends the frame at the size it announced before streaming the body).
+void expect_padding_last(kp::bytes_view body, std::int16_t v, const std::string& where) {
+  auto scan = kp::scan_fetch_response(body, v);
+  ASSERT_TRUE(scan) << where << ": " << scan.error().describe();
+  kp::wire_reader r(body.subspan(scan->tags.section_offset));
+  std::optional<kp::tagged_field> last;
+  ASSERT_TRUE(kp::read_tagged_fields(r, [&](const kp::tagged_field& f) {
+    last = f;
+    return true;
+  }));
+  ASSERT_TRUE(last.has_value()) << where << ": no top-level tags";
+  EXPECT_TRUE(last->tag == kp::fetch_padding_tag || last->tag == kp::fetch_padding_tag_wide)
+      << where << ": last tag " << last->tag;
+  for (const auto b : last->data) ASSERT_EQ(b, std::byte{0}) << where;
+}
+
+std::uint64_t proc_status_bytes(pid_t pid, const std::string& key) {
+  FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/status").c_str(), "r");
+  if (!f) return 0;
+  char line[256];
+  std::uint64_t kb = 0;
+  while (std::fgets(line, sizeof line, f))
+    if (std::string(line).rfind(key + ":", 0) == 0)
+      kb = std::strtoull(line + key.size() + 1, nullptr, 10);
+  std::fclose(f);
+  return kb * 1024;
+}
+
+// Flexible Fetch from the partition leader (no NodeEndpoints): through the proxy the body is
+// the broker's, byte for byte, up to the top-level tags, which end in the padding; the frame is
+// exactly the broker's size plus the reserve (3 brokers whose advertised and upstream hosts are
+// both 127.0.0.1: the floor).
+TEST_P(KfakeRawProtocol, FlexibleFetchEndsWithPaddingAtTheAnnouncedSize) {
+  kfake_options opts;
+  opts.topics = "padded";
+  start(opts);
+  std::vector<topic_info> topics;
+  const auto brokers = metadata_brokers(proxy_->bootstrap_port, 12, &topics);
+  const topic_info* t = nullptr;
+  for (const auto& x : topics)
+    if (x.name == "padded") t = &x;
+  ASSERT_NE(t, nullptr);
+  const int leader = t->leaders.at(0);
+  {
+    raw_client c(static_cast<std::uint16_t>(brokers.at(leader)));
+    ASSERT_TRUE(call(c, 0, 11, produce_request(11, *t, 0))) << "produce through the proxy";
+  }
+  for (std::int16_t v : {13, 15, 16, 17, 18}) {
+    const std::string where = "Fetch v" + std::to_string(v);
+    raw_client proxied(static_cast<std::uint16_t>(brokers.at(leader)));
+    raw_client direct(cluster_->port(leader));
+    auto via = call(proxied, 1, v, fetch_request(v, *t, 0));
+    auto straight = call(direct, 1, v, fetch_request(v, *t, 0));
+    ASSERT_TRUE(via && straight) << where;
+    auto scan = kp::scan_fetch_response(view(*straight), v);
+    ASSERT_TRUE(scan) << scan.error().describe();
+    EXPECT_GT(scan->record_bytes, 0u) << where << ": the probe record is fetched";
+    EXPECT_EQ(via->size(), straight->size() + kpp::routing::fetch_reserve_floor) << where;
+    EXPECT_TRUE(std::equal(
+        straight->begin(),
+        straight->begin() + static_cast<std::ptrdiff_t>(scan->tags.section_offset), via->begin()))
+        << where << ": the body before the top-level tags is not the broker's";
+    expect_padding_last(view(*via), v, where);
+  }
+}
+
+// One ~50 MB flexible Fetch response streams through the proxy's fixed buffer: its peak RSS
+// grows by less than 1 MiB while the response passes (it used to grow by the whole frame).
+TEST_P(KfakeRawProtocol, BigFlexibleFetchStreamsInConstantMemory) {
+  kfake_options opts;
+  opts.topics = "big";
+  opts.partitions = 1;
+  start(opts);
+  constexpr int records = 50000;  // x 1 KiB
+  {
+    kpp::test::producer p(cluster_->address(0), {{"linger.ms", "20"}, {"batch.size", "1000000"}});
+    const std::string value(1024, 'x');
+    for (int i = 0; i < records; ++i) ASSERT_TRUE(p.produce("big", "", value, 0)) << p.last_error();
+    ASSERT_TRUE(p.flush(60s)) << p.last_error();
+    ASSERT_EQ(p.delivered(), static_cast<std::uint64_t>(records));
+  }
+  std::vector<topic_info> topics;
+  const auto brokers = metadata_brokers(proxy_->bootstrap_port, 12, &topics);
+  const topic_info* t = nullptr;
+  for (const auto& x : topics)
+    if (x.name == "big") t = &x;
+  ASSERT_NE(t, nullptr);
+  raw_client c(static_cast<std::uint16_t>(brokers.at(t->leaders.at(0))));
+  ASSERT_TRUE(call(c, 18, 3, api_versions_request(3)));  // the session's buffers are in use
+  const pid_t pid = proxy_->process.pid();
+  // clear_refs 5 resets VmHWM to the current RSS (Linux), so the peak below is this response's.
+  const bool reset = static_cast<bool>(std::ofstream("/proc/" + std::to_string(pid) + "/clear_refs")
+                                       << "5" << std::flush);
+  const auto before = proc_status_bytes(pid, reset ? "VmRSS" : "VmHWM");
+  auto body = call(c, 1, 16, fetch_request(16, *t, 0, 64 << 20));
+  const auto peak = proc_status_bytes(pid, "VmHWM");
+  ASSERT_TRUE(body) << "no Fetch v16 answer";
+  auto scan = kp::scan_fetch_response(view(*body), 16);
+  ASSERT_TRUE(scan) << scan.error().describe();
+  std::printf(
+      "[%s] one Fetch v16 response of %zu bytes (%llu of records): proxy VmHWM %llu -> "
+      "%llu KiB%s\n",
+      to_string(GetParam()), body->size(), static_cast<unsigned long long>(scan->record_bytes),
+      static_cast<unsigned long long>(before / 1024), static_cast<unsigned long long>(peak / 1024),
+      reset ? "" : " (HWM not reset)");
+  ASSERT_GT(scan->record_bytes, 50'000'000u) << "kfake answered with less than 50 MB";
+  EXPECT_LT(peak - std::min(peak, before), 1u << 20);
+  expect_padding_last(view(*body), 16, "big Fetch v16");
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, KfakeRawProtocol,

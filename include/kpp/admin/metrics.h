@@ -165,6 +165,8 @@ class registry {
     rewrite_failures_[slot(api_key)].add();
   }
   void count_dial_error() noexcept { dial_errors_.add(); }
+  // A streamed Fetch response whose KIP-951 NodeEndpoints did not fit the reserve.
+  void count_node_endpoints_dropped() noexcept { node_endpoints_dropped_.add(); }
   void count_protocol_error(protocol_error_cause c) noexcept {
     protocol_errors_[static_cast<std::size_t>(c)].add();
   }
@@ -217,6 +219,9 @@ class registry {
     return rewrite_failures_[slot(api_key)].value();
   }
   [[nodiscard]] std::uint64_t dial_errors() const noexcept { return dial_errors_.value(); }
+  [[nodiscard]] std::uint64_t node_endpoints_dropped() const noexcept {
+    return node_endpoints_dropped_.value();
+  }
   [[nodiscard]] std::uint64_t protocol_errors(protocol_error_cause c) const noexcept {
     return protocol_errors_[static_cast<std::size_t>(c)].value();
   }
@@ -255,6 +260,7 @@ class registry {
   per_api rewrites_;
   per_api rewrite_failures_;
   counter dial_errors_;
+  counter node_endpoints_dropped_;
   std::array<counter, protocol_error_cause_count> protocol_errors_;
   std::array<counter, close_reason_count> sessions_closed_;
 

@@ -5,6 +5,7 @@
 // direction's business (frame_handler); the pump owns buffering, assembly and writes.
 #pragma once
 
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstddef>
@@ -46,6 +47,27 @@ struct pump_result {
   std::size_t partial_of = 0;
 };
 
+// A frame rewritten while its bytes go by rather than assembled (flexible Fetch): announced
+// at a size fixed before its body is read, its bytes forwarded as the rewriter says, and an
+// end written last, so the frame costs the pump's buffer whatever its size.
+class streamed_rewrite {
+ public:
+  virtual ~streamed_rewrite() = default;
+  // The payload size to announce instead of the source's.
+  [[nodiscard]] virtual std::size_t announced_size() const noexcept = 0;
+  // The next payload bytes (never past the frame's end): of the leading `taken` bytes, the
+  // first `forward` go out as they are, the rest are the rewriter's to keep. Empty optional to
+  // stop (it has failed).
+  struct step {
+    std::size_t taken = 0;
+    std::size_t forward = 0;
+  };
+  virtual std::optional<step> feed(protocol::bytes_view chunk) = 0;
+  // After the last payload byte: what ends the frame, exactly announced_size() minus what was
+  // forwarded; valid until the next frame starts. Empty optional to stop (it has failed).
+  virtual std::optional<protocol::bytes_view> finish() = 0;
+};
+
 // What one direction does with its frames. The pump calls it from its own coroutine only.
 class frame_handler {
  public:
@@ -74,6 +96,12 @@ class frame_handler {
   // stop (it has failed).
   virtual std::optional<protocol::bytes_view> rewrite(const frame_outcome& frame,
                                                       protocol::bytes_view payload) = 0;
+  // A stream_rewrite frame of `frame_size` payload bytes starts: its rewriter (owned by the
+  // handler, used until finish()), or nullptr to stop (it has failed).
+  virtual streamed_rewrite* start_streamed(const frame_outcome& /*frame*/,
+                                           std::size_t /*frame_size*/) {
+    return nullptr;
+  }
   // After each successful write of `bytes` (metrics).
   virtual void forwarded(std::size_t bytes) noexcept = 0;
   // After each flush, before reading again; false to stop (the handler closed the session,
@@ -105,7 +133,12 @@ class frame_pump {
                                      std::size_t bytes, boost::system::error_code& ec);
   boost::asio::awaitable<bool> flush(gather& out, boost::system::error_code& ec);
   bool forward_body(gather& out);
-  void update_mid_frame() noexcept { state_.mid_frame = body_left_ > 0 || assemble_size_ > 0; }
+  // One step of a stream_rewrite frame over the buffered bytes; false to stop.
+  boost::asio::awaitable<bool> stream_step(gather& out, boost::system::error_code& ec);
+  [[nodiscard]] bool in_frame() const noexcept {
+    return body_left_ > 0 || assemble_size_ > 0 || streamed_ != nullptr;
+  }
+  void update_mid_frame() noexcept { state_.mid_frame = in_frame(); }
 
   byte_stream& from_;
   byte_stream& to_;
@@ -124,6 +157,11 @@ class frame_pump {
   std::unique_ptr<std::byte[]> assembled_;
   std::size_t assemble_size_ = 0;  // payload size, 0 if none
   std::size_t assembled_have_ = 0;
+  // The frame being rewritten as it goes by: its rewriter, the source's payload bytes still
+  // to come, and the size announced instead of the source's.
+  streamed_rewrite* streamed_ = nullptr;
+  std::size_t stream_left_ = 0;
+  std::array<std::byte, 4> announced_{};
 };
 
 }  // namespace kpp::net

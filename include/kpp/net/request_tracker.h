@@ -20,8 +20,9 @@ namespace kpp::net {
 enum class frame_verdict : std::uint8_t {
   forward,   // pass the frame through untouched, streamed through the pump's buffer
   assemble,  // gather the whole payload, rewrite it, write the result
-  // A per-frame streaming rewriter (flexible Fetch, rewritten as its bytes go by instead of
-  // assembled) plugs in here as its own verdict.
+  // Rewrite the frame as its bytes go by (flexible Fetch: its KIP-951 NodeEndpoints is at the
+  // end), through the handler's streamed_rewrite (frame_pump.h): never assembled.
+  stream_rewrite,
   need_more,  // decide once `need` payload bytes are buffered
   fail,       // protocol error: close the session with `cause`
 };

@@ -139,11 +139,15 @@ TEST(Metrics, AlwaysPresentFamiliesOnEmptyRegistry) {
         "kafka_psc_proxy_discovery_failures_total", "kafka_psc_proxy_brokers",
         "kafka_psc_proxy_port_map_changes_total", "kafka_psc_proxy_port_collisions_total",
         "kafka_psc_proxy_brokers_out_of_port_range_total",
+        "kafka_psc_proxy_node_endpoints_dropped_total",
         "kafka_psc_proxy_discovery_last_success_timestamp_seconds"}) {
     SCOPED_TRACE(name);
     EXPECT_EQ(e.find(name).size(), 1u);
   }
   EXPECT_EQ(e.value("kafka_psc_proxy_ready"), "0");
+  EXPECT_EQ(e.value("kafka_psc_proxy_node_endpoints_dropped_total"), "0");
+  r.count_node_endpoints_dropped();
+  EXPECT_EQ(render(r).value("kafka_psc_proxy_node_endpoints_dropped_total"), "1");
   EXPECT_EQ(e.value("kafka_psc_proxy_discovery_age_seconds"), "+Inf");
   EXPECT_EQ(e.find("kafka_psc_proxy_build_info")[0]->labels.count("version"), 1u);
   // Per-API families declare themselves but have no series until something is counted.

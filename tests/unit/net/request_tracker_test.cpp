@@ -64,6 +64,22 @@ TEST(RequestTracker, StreamsResponsesThatCarryNoAddress) {
   EXPECT_EQ(t.on_response(response(1), 6).verdict, frame_verdict::forward);
 }
 
+// Flexible Fetch (v12+) carries KIP-951 NodeEndpoints at its end: rewritten as it streams by,
+// never assembled. Older Fetch carries no address and is forwarded.
+TEST(RequestTracker, FlexibleFetchIsRewrittenAsItStreams) {
+  auto t = tracker();
+  for (const auto& [version, corr] :
+       {std::pair<std::int16_t, std::int32_t>{11, 1}, {12, 2}, {18, 3}}) {
+    const auto req = request(api::fetch, version, corr).bytes();
+    ASSERT_EQ(t.on_request(req, req.size()).verdict, frame_verdict::forward);
+  }
+  EXPECT_EQ(t.on_response(response(1), 6).verdict, frame_verdict::forward);
+  EXPECT_EQ(t.on_response(response(2), 6).verdict, frame_verdict::stream_rewrite);
+  const auto r = t.on_response(response(3), 6);
+  EXPECT_EQ(r.verdict, frame_verdict::stream_rewrite);
+  EXPECT_EQ(r.entry.api_version, 18);
+}
+
 TEST(RequestTracker, RefusesAResponseThatMatchesNoRequest) {
   auto t = tracker();
   auto r = t.on_response(response(1), 6);

@@ -1,0 +1,35 @@
+// The modern-protocol section of kafka-psc-proxy-bench: kgo-bench (franz-go, flexible Produce
+// v9+ / Fetch v12+) against kfake-broker (a Kafka 4.x-protocol cluster), both test-only tools
+// from ../shared/tools. Four paths, alternated: direct; HAProxy with its defaults; HAProxy
+// tuned (tune.bufsize 65536 + option splice-auto, the strongest L4 configuration); and
+// kafka-psc-proxy. Each phase moves >= 1 GB of incompressible 1 KiB records in uncompressed
+// batches (kgo-bench's default), because /proc CPU ticks are 10 ms.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "bench_paths.h"
+
+namespace kpp::bench {
+
+struct modern_options {
+  std::string kfake;  // kfake-broker binary
+  std::string kgo;    // kgo-bench binary
+  int reps = 3;
+  std::uint64_t bytes_per_phase = 1'000'000'000;
+  std::size_t record = 1024;
+  proxy_options proxies;
+};
+
+// Medians of the per-repetition ratios ours / tuned HAProxy (nullopt: not measured).
+struct modern_findings {
+  std::optional<double> produce_cpu, consume_cpu, produce_tput, consume_tput;
+};
+
+// Prints the tables; returns the ratios for the summary. Prints why and returns nothing
+// measured when a tool is missing.
+modern_findings run_modern(const modern_options& o);
+
+}  // namespace kpp::bench
