@@ -12,6 +12,7 @@
 
 #include "kpp/net/socket_options.h"
 #include "kpp/net/traffic_classifier.h"
+#include "kpp/net/upstream_dialer.h"
 #include "kpp/protocol/api_table.h"
 #include "kpp/protocol/api_versions_request.h"
 #include "kpp/protocol/api_versions_response.h"
@@ -71,12 +72,19 @@ class probe_link {
 
   static asio::awaitable<error_code> dial(tcp::socket& socket, const routing::host_port& address,
                                           std::chrono::milliseconds timeout) {
-    auto ec = co_await net::connect_with_timeout(socket, address, timeout);
-    if (!ec) {
+    const net::upstream_dialer dialer({.timeout = timeout});
+    auto failure = co_await dialer.connect(socket, address);
+    if (!failure) {
       error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
+      co_return error_code{};
     }
-    co_return ec;
+    // The probe's outcomes (refused, timeout, ...) read the socket-level cause.
+    if (failure->code == net::dial_errc::connect_timed_out ||
+        failure->code == net::dial_errc::resolve_timed_out)
+      co_return asio::error::timed_out;
+    if (failure->cause) co_return failure->cause;
+    co_return asio::error::host_not_found;
   }
 
   // One request/response round trip; checks the correlation id.
