@@ -6,8 +6,9 @@ set -euo pipefail
 with_tests=0
 [[ "${1:-}" == "--test" ]] && with_tests=1
 
+# libssl-dev: TLS on the client and upstream legs (Boost.Asio ssl over OpenSSL).
 build_pkgs=(g++ cmake make pkg-config libboost-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
-            librdkafka-dev libsystemd-dev libgtest-dev libgmock-dev libbenchmark-dev)
+            librdkafka-dev libsystemd-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev)
 # haproxy: L4 reference and HA test; systemd: systemd-analyze; shellcheck; dpkg-dev + file:
 # cpack DEB dependencies; clang: libFuzzer; iproute2: ss (keepalive test).
 test_pkgs=(haproxy systemd shellcheck dpkg-dev file clang iproute2)
