@@ -14,12 +14,8 @@ namespace kpp::admin {
 
 namespace {
 
-#define KPP_ENUM_NAME(name) #name,
-constexpr std::array<std::string_view, protocol_error_cause_count> protocol_error_cause_names{
-    KPP_PROTOCOL_ERROR_CAUSES(KPP_ENUM_NAME)};
-constexpr std::array<std::string_view, close_reason_count> close_reason_names{
-    KPP_CLOSE_REASONS(KPP_ENUM_NAME)};
-#undef KPP_ENUM_NAME
+using net::close_reason_names;
+using net::protocol_error_cause_names;
 
 // A label value rendered from an integer without allocating.
 struct int_text {
@@ -70,16 +66,6 @@ void render_info(std::string& out, std::string_view name, std::string_view help,
 }
 
 }  // namespace
-
-std::string_view to_string(protocol_error_cause c) noexcept {
-  auto i = static_cast<std::size_t>(c);
-  return i < protocol_error_cause_names.size() ? protocol_error_cause_names[i] : "unknown";
-}
-
-std::string_view to_string(close_reason r) noexcept {
-  auto i = static_cast<std::size_t>(r);
-  return i < close_reason_names.size() ? close_reason_names[i] : "unknown";
-}
 
 std::string_view to_string(listener_kind k) noexcept {
   return k == listener_kind::bootstrap ? "bootstrap" : "broker";

@@ -16,53 +16,17 @@
 #include <utility>
 #include <vector>
 
+#include "kpp/net/close_reason.h"
+
 namespace kpp::admin {
 
-// Why a session hit a protocol error. To add a cause, add one line here: the label value is
-// the identifier, and every cause is always rendered (0 until it happens), so dashboards can
-// rate() it without waiting for the first occurrence.
-#define KPP_PROTOCOL_ERROR_CAUSES(X) \
-  X(frame_too_large)                 \
-  X(malformed_header)                \
-  X(unknown_api_key)                 \
-  X(forbidden_api_key)               \
-  X(correlation_mismatch)            \
-  X(rewrite_failed)                  \
-  X(unmapped_node)                   \
-  X(truncated_frame)                 \
-  X(tls_on_plaintext_listener)       \
-  X(http_on_kafka_port)              \
-  X(tls_from_upstream)               \
-  X(proxy_protocol_invalid)          \
-  X(proxy_protocol_untrusted_source) \
-  X(idle_timeout)                    \
-  X(sasl_mechanism_unsupported)
-
-// Why a session ended. Same rules as above.
-#define KPP_CLOSE_REASONS(X) \
-  X(client_closed)           \
-  X(upstream_closed)         \
-  X(client_io_error)         \
-  X(upstream_io_error)       \
-  X(upstream_dial_failed)    \
-  X(protocol_error)          \
-  X(idle_timeout)            \
-  X(connection_limit)        \
-  X(shutdown)
-
-#define KPP_ENUM_ITEM(name) name,
-enum class protocol_error_cause : std::uint8_t { KPP_PROTOCOL_ERROR_CAUSES(KPP_ENUM_ITEM) };
-enum class close_reason : std::uint8_t { KPP_CLOSE_REASONS(KPP_ENUM_ITEM) };
-#undef KPP_ENUM_ITEM
-
-#define KPP_ENUM_COUNT(name) +1
-inline constexpr std::size_t protocol_error_cause_count =
-    0 KPP_PROTOCOL_ERROR_CAUSES(KPP_ENUM_COUNT);
-inline constexpr std::size_t close_reason_count = 0 KPP_CLOSE_REASONS(KPP_ENUM_COUNT);
-#undef KPP_ENUM_COUNT
-
-[[nodiscard]] std::string_view to_string(protocol_error_cause c) noexcept;
-[[nodiscard]] std::string_view to_string(close_reason r) noexcept;
+// The session's close reasons and protocol-error causes are net's vocabulary
+// (kpp/net/close_reason.h, header-only, no asio); admin counts and renders them.
+using net::close_reason;
+using net::close_reason_count;
+using net::protocol_error_cause;
+using net::protocol_error_cause_count;
+using net::to_string;
 
 // A monotonically increasing count. Relaxed ordering: a scrape needs no ordering with other
 // memory, only an eventually visible total.

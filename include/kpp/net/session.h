@@ -1,7 +1,8 @@
-// One client connection and its upstream connection. Two coroutines move bytes: the request
-// pump (client -> upstream) records every request in the in-flight FIFO; the response pump
-// (upstream -> client) matches each response to the FIFO head and either streams it through
-// a pooled buffer untouched or assembles and rewrites it through the protocol layer.
+// One client connection and its upstream connection. Two frame pumps move bytes, one per
+// direction, over byte streams (plain TCP or TLS, picked per leg): the request side records
+// every request in the tracker; the response side matches each response to the oldest request
+// and either forwards it untouched or assembles and rewrites it through the protocol layer.
+// This file keeps the lifecycle: accept, PROXY header, first bytes, dial, pumps, close.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -9,13 +10,16 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 
 #include "kpp/admin/metrics.h"
-#include "kpp/net/buffer_pool.h"
-#include "kpp/net/inflight_fifo.h"
+#include "kpp/net/byte_stream.h"
+#include "kpp/net/close_reason.h"
+#include "kpp/net/frame_pump.h"
 #include "kpp/net/proxy_context.h"
+#include "kpp/net/request_tracker.h"
 #include "kpp/net/upstream_target.h"
 #include "kpp/protocol/bytes.h"
 
@@ -35,34 +39,33 @@ class session : public std::enable_shared_from_this<session> {
 
  private:
   using tcp = boost::asio::ip::tcp;
-  struct pump_state;
-  struct gather;
+  class request_side;
+  class response_side;
+
+  // Every coroutine of the session starts here: an exception it throws ends the session
+  // (internal_error), never the process.
+  template <class F>
+  void spawn(F&& f);
+  void on_exception(const std::exception_ptr& e);
 
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<bool> read_proxy_header();
   boost::asio::awaitable<bool> classify_first_bytes();
   boost::asio::awaitable<bool> dial();
-  boost::asio::awaitable<std::size_t> fill(tcp::socket& from, pump_state& st,
-                                           boost::system::error_code& ec);
-  boost::asio::awaitable<bool> flush(tcp::socket& to, gather& out);
   boost::asio::awaitable<void> request_pump();
   boost::asio::awaitable<void> response_pump();
   boost::asio::awaitable<void> watchdog();
 
-  // Per-frame decisions. Return false to end the session (after logging and counting).
-  enum class verdict : std::uint8_t { stream, assemble, need_more, fail };
-  verdict on_request(protocol::bytes_view payload, std::size_t frame_size, std::size_t* need);
-  verdict on_response(protocol::bytes_view payload, std::size_t frame_size);
-  boost::asio::awaitable<bool> write_rewritten(protocol::bytes_view payload);
-
-  void fail(admin::protocol_error_cause cause, const std::string& what);
-  void close(admin::close_reason reason);
-  void touch() noexcept { last_activity_ = std::chrono::steady_clock::now(); }
+  void fail(protocol_error_cause cause, const std::string& what);
+  void close(close_reason reason);
+  void finish() noexcept;  // counts the close once
+  // The response side is between frames with nothing owed to the client.
+  [[nodiscard]] bool responses_done() const noexcept;
   [[nodiscard]] std::string peer() const;
 
   proxy_context& ctx_;
-  tcp::socket client_;
-  tcp::socket upstream_;
+  std::unique_ptr<byte_stream> client_;
+  std::unique_ptr<byte_stream> upstream_;
   upstream_target target_;
   std::shared_ptr<admin::listener_metrics> listener_;
   admin::connection_guard listener_guard_;
@@ -72,19 +75,18 @@ class session : public std::enable_shared_from_this<session> {
   std::string source_;  // client address, or the one the PROXY header carried
   std::string psc_id_;  // PSC connection id from the PROXY v2 TLV
   std::string upstream_name_;
-  std::string sasl_mechanism_;  // from the client's SaslHandshake, for the diagnostic
-  inflight_fifo fifo_;
-  boost::asio::steady_timer fifo_space_;  // signalled when the FIFO drops below capacity
+  request_tracker tracker_;
+  direction_state requests_;              // client -> upstream
+  direction_state responses_;             // upstream -> client
+  boost::asio::steady_timer fifo_space_;  // signalled when a response leaves the tracker
   boost::asio::steady_timer pumps_done_;  // signalled when the response pump ends
-  std::chrono::steady_clock::time_point last_activity_;
-  std::chrono::steady_clock::time_point write_started_{};
-  bool writing_ = false;
-  bool sasl_raw_ = false;  // after SaslHandshake v0: raw tokens until a Kafka request shows up
+  std::chrono::steady_clock::time_point started_;
   bool closed_ = false;
+  bool finished_ = false;
   bool draining_ = false;
+  bool client_done_ = false;  // the client half-closed: answer what it sent, then close
   bool response_pump_running_ = false;
-  admin::close_reason reason_ = admin::close_reason::client_closed;
-  protocol::byte_buffer scratch_;  // assembled frame being rewritten
+  close_reason reason_ = close_reason::client_closed;
   protocol::byte_buffer rewritten_;
 };
 

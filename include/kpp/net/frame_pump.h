@@ -1,0 +1,123 @@
+// The loop that moves Kafka frames in one direction of a session, written once for both:
+// read what the source has into a pooled buffer, walk the frame boundaries in it, and forward
+// whole runs of bytes with one gather write before reading again, so a slow reader on the far
+// side stops this side (backpressure, no queue). What to do with each frame is the
+// direction's business (frame_handler); the pump owns buffering, assembly and writes.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+
+#include "kpp/net/buffer_pool.h"
+#include "kpp/net/byte_stream.h"
+#include "kpp/net/request_tracker.h"
+#include "kpp/protocol/bytes.h"
+
+namespace kpp::net {
+
+// One direction's write and progress state; the session's watchdog reads both directions.
+struct direction_state {
+  bool writing = false;  // a write is under way, since write_started
+  std::chrono::steady_clock::time_point write_started{};
+  std::size_t bytes_in_flight = 0;  // bytes of the write under way
+  bool mid_frame = false;           // a frame is partly forwarded or being assembled
+  std::chrono::steady_clock::time_point last_read = std::chrono::steady_clock::now();
+};
+
+// Why a pump stopped. The session closes on every end but a clean end of the client's
+// requests (half-close), so no failure can leave the other pump waiting.
+enum class pump_end : std::uint8_t {
+  stopped,      // the handler said so (it has closed the session, or is draining)
+  read_eof,     // the source closed cleanly
+  read_error,   // reading the source failed
+  write_error,  // writing the destination failed
+};
+
+struct pump_result {
+  pump_end end = pump_end::stopped;
+  boost::system::error_code ec;
+  bool mid_frame = false;   // the source ended inside a frame
+  std::size_t partial = 0;  // assemble: payload bytes read of `partial_of`
+  std::size_t partial_of = 0;
+};
+
+class frame_handler {
+ public:
+  virtual ~frame_handler() = default;
+  // The session is closed: stop at once.
+  [[nodiscard]] virtual bool closed() const noexcept = 0;
+  // False: take no new frame (draining); the pump flushes what it gathered and stops.
+  virtual bool take_frame() = 0;
+  // Smallest valid frame size field here.
+  [[nodiscard]] virtual std::size_t min_frame_size() const noexcept = 0;
+  // A frame size field outside [min_frame_size, max_frame_size]: log, count, close.
+  virtual void bad_frame_size(std::uint32_t size, protocol::bytes_view head) = 0;
+  // Backpressure before a new frame: true to wait() first.
+  [[nodiscard]] virtual bool must_wait() const noexcept { return false; }
+  // Waits until must_wait() may have changed; false to stop.
+  virtual boost::asio::awaitable<bool> wait() { co_return true; }
+  // Looks at the first bytes this source sent (once); false to stop (it has failed).
+  virtual bool first_bytes(protocol::bytes_view /*head*/) { return true; }
+  // The frame of `frame_size` payload bytes whose buffered first bytes are `head`.
+  virtual frame_outcome on_frame(protocol::bytes_view head, std::size_t frame_size) = 0;
+  // Before assembling `size` payload bytes: wait for memory; false to stop.
+  virtual boost::asio::awaitable<bool> reserve(std::size_t /*size*/) { co_return true; }
+  // After an assembled frame was written (or abandoned): give the memory back.
+  virtual void release(std::size_t /*size*/) noexcept {}
+  // An assembled frame: returns the payload to write (itself or a rewrite); empty optional to
+  // stop (it has failed).
+  virtual std::optional<protocol::bytes_view> rewrite(const frame_outcome& frame,
+                                                      protocol::bytes_view payload) = 0;
+  // After each write of `bytes` (metrics) and at each point between frames with nothing
+  // gathered; false to stop (drain complete).
+  virtual void forwarded(std::size_t bytes) noexcept = 0;
+  virtual bool at_rest() { return true; }
+};
+
+class frame_pump {
+ public:
+  frame_pump(byte_stream& from, byte_stream& to, direction_state& state, frame_handler& handler,
+             std::size_t buffer_size, std::size_t max_frame_size)
+      : from_(from),
+        to_(to),
+        state_(state),
+        handler_(handler),
+        buffer_size_(buffer_size),
+        max_frame_size_(max_frame_size) {}
+
+  boost::asio::awaitable<pump_result> run();
+
+ private:
+  struct gather;
+  boost::asio::awaitable<std::size_t> fill(boost::system::error_code& ec);
+  boost::asio::awaitable<bool> write(std::span<const boost::asio::const_buffer> bufs,
+                                     std::size_t bytes, boost::system::error_code& ec);
+  boost::asio::awaitable<bool> flush(gather& out, boost::system::error_code& ec);
+  bool forward_body(gather& out);
+  void update_mid_frame() noexcept { state_.mid_frame = body_left_ > 0 || assemble_size_ > 0; }
+
+  byte_stream& from_;
+  byte_stream& to_;
+  direction_state& state_;
+  frame_handler& handler_;
+  std::size_t buffer_size_;
+  std::size_t max_frame_size_;
+
+  pooled_buffer buf_;
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+  std::size_t body_left_ = 0;  // bytes of a forwarded frame not yet written
+  bool first_seen_ = false;
+  // The frame being assembled: read straight into storage that is never zero-filled.
+  frame_outcome assembling_;
+  std::unique_ptr<std::byte[]> assembled_;
+  std::size_t assemble_size_ = 0;  // payload size, 0 if none
+  std::size_t assembled_have_ = 0;
+};
+
+}  // namespace kpp::net

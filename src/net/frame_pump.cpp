@@ -1,0 +1,249 @@
+#include "kpp/net/frame_pump.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+namespace kpp::net {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using boost::system::error_code;
+using protocol::bytes_view;
+
+namespace {
+
+std::uint32_t load_be32(const std::byte* p) {
+  return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) |
+         std::uint32_t(p[3]);
+}
+
+bool would_block(const error_code& ec) {
+  return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
+}  // namespace
+
+// Gather list for one write: the ranges of the read buffer that are forwarded as they are.
+struct frame_pump::gather {
+  static constexpr std::size_t max = 16;
+  std::array<asio::const_buffer, max> items;
+  std::size_t count = 0;
+  std::size_t bytes = 0;
+  void add(const std::byte* p, std::size_t n) {
+    if (count > 0 &&
+        static_cast<const std::byte*>(items[count - 1].data()) + items[count - 1].size() == p) {
+      items[count - 1] = asio::const_buffer(items[count - 1].data(), items[count - 1].size() + n);
+    } else {
+      items[count++] = asio::const_buffer(p, n);
+    }
+    bytes += n;
+  }
+  [[nodiscard]] bool is_full() const { return count == max; }
+  void clear() {
+    count = 0;
+    bytes = 0;
+  }
+};
+
+// Queues what is buffered of a forwarded frame's remaining bytes; false at a frame start.
+bool frame_pump::forward_body(gather& out) {
+  if (body_left_ == 0) return false;
+  const auto take = std::min(body_left_, end_ - begin_);
+  out.add(buf_.data() + begin_, take);
+  begin_ += take;
+  body_left_ -= take;
+  return true;
+}
+
+// Reads more into the buffer. Returns the byte count, 0 at end or error. Reads first (the
+// sockets are non-blocking; under load the bytes are usually there, which saves a reactor
+// trip); when nothing is there and nothing is buffered, gives the buffer back before it waits,
+// so an idle connection owns no stream buffer.
+awaitable<std::size_t> frame_pump::fill(error_code& ec) {
+  if (begin_ == end_) {
+    begin_ = end_ = 0;
+  } else if (begin_ > 0) {  // keep an incomplete frame start at the front
+    std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+    end_ -= begin_;
+    begin_ = 0;
+  }
+  for (;;) {
+    if (buf_.empty()) buf_ = pooled_buffer(buffer_size_);
+    const auto n = from_.try_read_some(asio::buffer(buf_.data() + end_, buffer_size_ - end_), ec);
+    if (!ec) {
+      end_ += n;
+      state_.last_read = std::chrono::steady_clock::now();
+      co_return n;
+    }
+    if (!would_block(ec)) co_return 0;
+    ec.clear();
+    if (end_ == 0 && body_left_ == 0 && assemble_size_ == 0) buf_.release();
+    co_await from_.wait_readable(ec);
+    if (ec || handler_.closed()) co_return 0;
+  }
+}
+
+awaitable<bool> frame_pump::write(std::span<const asio::const_buffer> bufs, std::size_t bytes,
+                                  error_code& ec) {
+  state_.writing = true;
+  state_.write_started = std::chrono::steady_clock::now();
+  state_.bytes_in_flight = bytes;
+  co_await to_.write(bufs, ec);
+  state_.writing = false;
+  state_.bytes_in_flight = 0;
+  if (!ec) handler_.forwarded(bytes);
+  co_return !ec;
+}
+
+awaitable<bool> frame_pump::flush(gather& out, error_code& ec) {
+  if (out.count == 0) co_return true;
+  const bool ok = co_await write(std::span<const asio::const_buffer>(out.items.data(), out.count),
+                                 out.bytes, ec);
+  out.clear();
+  co_return ok;
+}
+
+awaitable<pump_result> frame_pump::run() {
+  gather out;
+  pump_result result;
+  const auto stop = [&](pump_end end) {
+    result.end = end;
+    update_mid_frame();
+    return result;
+  };
+  for (;;) {
+    // Walk the buffered bytes; stop when a frame start needs more bytes than are here.
+    bool want_read = true;
+    bool stopping = false;
+    while (begin_ < end_ && !stopping) {
+      if (out.is_full()) {
+        want_read = false;
+        break;
+      }
+      if (forward_body(out)) continue;
+      std::byte* p = buf_.data() + begin_;
+      const std::size_t avail = end_ - begin_;
+      if (assemble_size_ > 0) {
+        const auto take = std::min(assemble_size_ - assembled_have_, avail);
+        std::memcpy(assembled_.get() + assembled_have_, p, take);
+        assembled_have_ += take;
+        begin_ += take;
+        if (assembled_have_ < assemble_size_) {
+          // The read buffer is used up: read the rest of this frame straight into place
+          // rather than through the stream buffer (one copy less for large responses).
+          error_code ec;
+          assembled_have_ += co_await from_.read_exactly(
+              asio::buffer(assembled_.get() + assembled_have_, assemble_size_ - assembled_have_),
+              ec);
+          if (ec || handler_.closed()) {
+            result.ec = ec;
+            result.partial = assembled_have_;
+            result.partial_of = assemble_size_;
+            result.mid_frame = true;
+            co_return stop(ec == asio::error::eof ? pump_end::read_eof : pump_end::read_error);
+          }
+          state_.last_read = std::chrono::steady_clock::now();
+        }
+        // What was gathered before this frame goes first: frames keep their order.
+        error_code ec;
+        if (!co_await flush(out, ec)) {
+          result.ec = ec;
+          co_return stop(pump_end::write_error);
+        }
+        const auto rewritten =
+            handler_.rewrite(assembling_, bytes_view(assembled_.get(), assemble_size_));
+        if (!rewritten) co_return stop(pump_end::stopped);
+        const auto n = static_cast<std::uint32_t>(rewritten->size());
+        const std::array<std::byte, 4> size{std::byte(n >> 24), std::byte(n >> 16),
+                                            std::byte(n >> 8), std::byte(n)};
+        const std::array<asio::const_buffer, 2> bufs{
+            asio::buffer(size), asio::buffer(rewritten->data(), rewritten->size())};
+        const bool ok = co_await write(bufs, 4 + rewritten->size(), ec);
+        assembled_.reset();
+        handler_.release(assemble_size_);
+        assemble_size_ = assembled_have_ = 0;
+        update_mid_frame();
+        if (!ok) {
+          result.ec = ec;
+          co_return stop(pump_end::write_error);
+        }
+        continue;
+      }
+      if (!first_seen_ && avail >= 3) {  // (a TLS alert is only 7 bytes: look before 8)
+        first_seen_ = true;
+        if (!handler_.first_bytes(bytes_view(p, avail))) co_return stop(pump_end::stopped);
+      }
+      if (!handler_.take_frame()) {
+        stopping = true;
+        break;
+      }
+      if (avail < 4) break;
+      const std::uint32_t size = load_be32(p);
+      if (size < handler_.min_frame_size() || size > max_frame_size_) {
+        handler_.bad_frame_size(size, bytes_view(p, avail));
+        co_return stop(pump_end::stopped);
+      }
+      if (avail < 4 + std::min<std::size_t>(size, 4)) break;
+      if (handler_.must_wait()) {
+        // Mute the source until the other direction drains, as a broker does: no queue.
+        if (out.count) {
+          want_read = false;
+          break;
+        }
+        if (!co_await handler_.wait() || handler_.closed()) co_return stop(pump_end::stopped);
+        continue;
+      }
+      auto frame =
+          handler_.on_frame(bytes_view(p + 4, std::min<std::size_t>(size, avail - 4)), size);
+      if (frame.verdict == frame_verdict::fail) co_return stop(pump_end::stopped);
+      if (frame.verdict == frame_verdict::need_more) {
+        // The handler asked for bytes that are already here, or more than the buffer holds.
+        if (avail >= 4 + frame.need || 4 + frame.need > buffer_size_) {
+          handler_.bad_frame_size(size, bytes_view(p, avail));
+          co_return stop(pump_end::stopped);
+        }
+        break;
+      }
+      if (frame.verdict == frame_verdict::forward) {
+        body_left_ = 4 + std::size_t{size};
+        update_mid_frame();
+        continue;
+      }
+      // Assemble: the payload only, the size is written anew. Wait for memory first.
+      assemble_size_ = size;
+      assembling_ = std::move(frame);
+      begin_ += 4;
+      update_mid_frame();
+      if (!co_await handler_.reserve(size)) {
+        assemble_size_ = 0;
+        co_return stop(pump_end::stopped);
+      }
+      assembled_ = std::make_unique_for_overwrite<std::byte[]>(size);
+      assembled_have_ = 0;
+    }
+    {
+      error_code ec;
+      if (!co_await flush(out, ec)) {
+        result.ec = ec;
+        co_return stop(pump_end::write_error);
+      }
+      if (handler_.closed()) co_return stop(pump_end::stopped);
+      update_mid_frame();
+      if (stopping || !handler_.at_rest()) co_return stop(pump_end::stopped);
+      if (!want_read) continue;
+      if (co_await fill(ec) == 0) {
+        result.ec = ec;
+        result.mid_frame = body_left_ > 0 || assemble_size_ > 0 || end_ > begin_;
+        if (!first_seen_ && end_ > begin_) {
+          first_seen_ = true;
+          if (!handler_.first_bytes(bytes_view(buf_.data() + begin_, end_ - begin_)))
+            co_return stop(pump_end::stopped);
+        }
+        co_return stop(!ec || ec == asio::error::eof ? pump_end::read_eof : pump_end::read_error);
+      }
+    }
+  }
+}
+
+}  // namespace kpp::net
