@@ -3,23 +3,6 @@
 #include "kpp/admin/prometheus_text.h"
 
 namespace kpp::admin {
-namespace {
-
-#define KPP_ENUM_NAME(name) #name,
-constexpr std::array<std::string_view, tls_handshake_cause_count> cause_names{
-    KPP_TLS_HANDSHAKE_CAUSES(KPP_ENUM_NAME)};
-#undef KPP_ENUM_NAME
-
-}  // namespace
-
-std::string_view to_string(tls_handshake_cause c) noexcept {
-  return cause_names[static_cast<std::size_t>(c)];
-}
-
-std::string_view to_string(tls_leg l) noexcept {
-  return l == tls_leg::client ? "client" : "upstream";
-}
-
 std::shared_ptr<tls_certificate_metrics> tls_metrics::certificate(std::string_view name) {
   std::lock_guard lock(mu_);
   auto it = certs_.find(name);
@@ -59,7 +42,8 @@ void tls_metrics::render_prometheus(std::string& out) const {
                 "Failed TLS handshakes, by leg (client or upstream) and cause.");
   for (std::size_t leg = 0; leg < failures_.size(); ++leg) {
     for (std::size_t c = 0; c < tls_handshake_cause_count; ++c) {
-      const label ls[] = {{"leg", to_string(static_cast<tls_leg>(leg))}, {"cause", cause_names[c]}};
+      const label ls[] = {{"leg", net::to_string(static_cast<tls_leg>(leg))},
+                          {"cause", net::tls_handshake_cause_names[c]}};
       append_sample(out, "tls_handshake_failures_total", ls, failures_[leg][c].value());
     }
   }

@@ -11,36 +11,13 @@
 #include <string_view>
 
 #include "kpp/admin/metrics.h"
+#include "kpp/net/tls_handshake_cause.h"
 
 namespace kpp::admin {
 
-// Why a TLS handshake failed. Same rules as the other vocabularies: add one line here.
-#define KPP_TLS_HANDSHAKE_CAUSES(X) \
-  X(unknown_ca)                     \
-  X(cert_expired)                   \
-  X(cert_not_yet_valid)             \
-  X(name_mismatch)                  \
-  X(cert_revoked)                   \
-  X(client_cert_missing)            \
-  X(client_subject_denied)          \
-  X(protocol_version)               \
-  X(no_shared_cipher)               \
-  X(plaintext_client)               \
-  X(plaintext_upstream)             \
-  X(peer_alert)                     \
-  X(timeout)                        \
-  X(other)
-
-#define KPP_ENUM_ITEM(name) name,
-enum class tls_handshake_cause : std::uint8_t { KPP_TLS_HANDSHAKE_CAUSES(KPP_ENUM_ITEM) };
-#undef KPP_ENUM_ITEM
-#define KPP_ENUM_COUNT(name) +1
-inline constexpr std::size_t tls_handshake_cause_count = 0 KPP_TLS_HANDSHAKE_CAUSES(KPP_ENUM_COUNT);
-#undef KPP_ENUM_COUNT
-[[nodiscard]] std::string_view to_string(tls_handshake_cause c) noexcept;
-
-enum class tls_leg : std::uint8_t { client, upstream };
-[[nodiscard]] std::string_view to_string(tls_leg l) noexcept;
+using net::tls_handshake_cause;
+using net::tls_handshake_cause_count;
+using net::tls_leg;
 
 // One certificate the proxy presents (a listener's, or the upstream client certificate).
 struct tls_certificate_metrics {

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "kpp/admin/tls_metrics.h"
+#include "kpp/net/tls_handshake_cause.h"
 #include "kpp/protocol/bytes.h"
 
 namespace kpp::net {
@@ -33,10 +33,6 @@ struct tls_load_failure {
   tls_load_error cause;
   std::string message;  // names the file (never a secret) and what to do
 };
-
-// Handshake failure causes and legs are the metrics vocabulary (admin/tls_metrics.h).
-using admin::tls_handshake_cause;
-using admin::tls_leg;
 
 struct tls_handshake_failure {
   tls_handshake_cause cause;
