@@ -610,9 +610,9 @@ result<config> parse_server_flags(std::span<const std::string> args,
     }
     if (auto e = spec->set(s, name, value)) return error{*e};
   }
-  // TLS flags are mapped; until sessions run TLS, refuse naming the first one (as before).
-  if (!tls_flags.first_flag.empty() && !tls_sessions_supported())
-    return error{"not supported yet: --" + tls_flags.first_flag};
+  // Upstream TLS flags are mapped; until sessions run TLS to brokers, refuse naming the first.
+  if (!tls_flags.first_upstream_flag.empty() && !upstream_tls_supported())
+    return error{"not supported yet: --" + tls_flags.first_upstream_flag};
   if (auto e = assemble(s)) return error{*e};
   finish_tls_flags(s.c, tls_flags);
   auto problems = complete_and_check(s.c);
@@ -660,8 +660,15 @@ std::string server_usage_text() {
          "  --idle-timeout --drain-timeout --proxy-protocol --proxy-protocol-allowed-sources\n"
          "  --state-file --metadata-refresh --max-connections --max-frame-size --threads\n"
          "  --http-ready-path\n"
-         "TLS, SASL, GSSAPI, auth plugins, debug and forward-proxy flags are refused: "
-         "\"not supported yet\".\n";
+         "Listener TLS: --proxy-listener-tls-enable --proxy-listener-cert-file\n"
+         "  --proxy-listener-key-file --proxy-listener-key-password (visible in ps; prefer a\n"
+         "  YAML key_password_file) --proxy-listener-ca-chain-cert-file\n"
+         "  --proxy-listener-crl-file --proxy-listener-cipher-suites (Go or OpenSSL names)\n"
+         "  --proxy-listener-curve-preferences --proxy-listener-tls-refresh\n"
+         "  --proxy-listener-tls-client-cert-validate-subject\n"
+         "  --proxy-listener-tls-required-client-subject-*\n"
+         "Upstream TLS (--tls-*), SASL, GSSAPI, auth plugins, debug and forward-proxy flags are\n"
+         "refused: \"not supported yet\".\n";
 }
 
 result<command_line> parse_command_line(int argc, const char* const* argv) {

@@ -7,8 +7,8 @@
 namespace kpp::config {
 namespace {
 
-// TLS is parsed and checked, but sessions do not run it yet (the stream seam is being wired):
-// refusing keeps a TLS configuration from silently running in plaintext.
+// The upstream leg and per-listener overrides are parsed and checked, but sessions do not run
+// them yet: refusing keeps such a configuration from silently running in plaintext.
 constexpr bool tls_sessions_wired = false;
 
 class tls_checker {
@@ -103,7 +103,7 @@ class tls_checker {
 
 }  // namespace
 
-bool tls_sessions_supported() noexcept {
+bool upstream_tls_supported() noexcept {
   return tls_sessions_wired;
 }
 
@@ -114,13 +114,19 @@ void check_tls(const config& c, std::vector<problem>& out) {
     if (const auto& t = c.bootstrap.listeners[i].tls)
       ck.listener("bootstrap.listeners[" + std::to_string(i) + "].tls", *t);
   ck.upstream(c.upstream.tls);
-  if (!out.empty() || tls_sessions_wired) return;
-  bool any = c.tls.enabled || c.upstream.tls.enabled;
-  for (const auto& l : c.bootstrap.listeners) any = any || (l.tls && l.tls->enabled);
-  if (any)
-    ck.add(c.upstream.tls.enabled && !c.tls.enabled ? "upstream.tls.enabled" : "tls.enabled",
-           "not supported yet: TLS settings are checked, but this build does not run TLS "
-           "sessions; remove the tls sections (or set enabled: false)");
+  if (!out.empty()) return;
+  // Sessions run TLS towards clients (the top-level `tls`); the upstream leg and per-listener
+  // overrides are not wired yet: refuse rather than run plaintext where TLS was asked for.
+  if (c.upstream.tls.enabled && !tls_sessions_wired)
+    ck.add("upstream.tls.enabled",
+           "not supported yet: TLS to the brokers is checked but not run by this build; "
+           "remove upstream.tls (or set enabled: false) and point bootstrap.servers at a "
+           "PLAINTEXT listener");
+  for (std::size_t i = 0; i < c.bootstrap.listeners.size(); ++i)
+    if (c.bootstrap.listeners[i].tls && !tls_sessions_wired)
+      ck.add("bootstrap.listeners[" + std::to_string(i) + "].tls",
+             "not supported yet: a per-listener tls block; the top-level tls applies to every "
+             "listener");
 }
 
 }  // namespace kpp::config

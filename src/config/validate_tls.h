@@ -9,7 +9,8 @@ namespace kpp::config {
 
 void check_tls(const config& c, std::vector<problem>& out);
 
-// False while sessions cannot run TLS: a config or flag asking for it is refused.
-[[nodiscard]] bool tls_sessions_supported() noexcept;
+// False while sessions cannot run TLS to the brokers: a config or flag asking for it is
+// refused.
+[[nodiscard]] bool upstream_tls_supported() noexcept;
 
 }  // namespace kpp::config

@@ -1,15 +1,17 @@
 // The TLS implementation of byte_stream: Boost.Asio's ssl::stream over the TCP socket.
-// OpenSSL and Asio keep decrypted and undecrypted bytes in buffers of their own, so a
-// readiness wait on the socket could sleep while a record is already buffered: this stream
-// never reads without waiting (try_read_some says would_block) and wait_readable returns at
-// once, leaving the wait to read_some. The context stays alive for as long as the stream
-// (a certificate rotation swaps the store's context, not this one).
+// OpenSSL and Asio keep undecrypted bytes in buffers of their own, so a readiness wait on the
+// socket could sleep while a record is already buffered. Instead wait_readable reads one
+// record's worth of plaintext into a small buffer of the stream's own, and try_read_some
+// hands out what that buffer holds (would_block when empty), which is what the frame pump's
+// read-first loop expects. The context stays alive for as long as the stream (a certificate
+// rotation swaps the store's context, not this one).
 #pragma once
 
 #include <boost/asio/ssl/stream.hpp>
 
 #include <chrono>
 #include <memory>
+#include <vector>
 
 #include "kpp/net/byte_stream.h"
 #include "kpp/net/tls_context.h"
@@ -51,6 +53,11 @@ class tls_stream final : public byte_stream {
     ssl::stream<tcp::socket> stream;
   };
   std::shared_ptr<impl> impl_;
+  // Plaintext read by wait_readable and not handed out yet, and the error that ended it.
+  std::vector<char> pending_;
+  std::size_t pending_begin_ = 0;
+  std::size_t pending_end_ = 0;
+  error_code pending_ec_;
 };
 
 }  // namespace kpp::net

@@ -112,25 +112,16 @@ TEST_F(TlsConfig, DefaultsAreOffWithTls12AndOneMinuteRefresh) {
   EXPECT_EQ(c->upstream.tls.refresh, millis(60000));
 }
 
-TEST_F(TlsConfig, BootstrapListenerOverride) {
-  auto text = std::string(R"(
-bootstrap:
-  servers: [10.0.0.1:9092]
-  listeners:
-    - listen: 0.0.0.0:9092
-      tls:
-        enabled: false
-brokers:
-  base_port: 9100
-  advertised_host: b{node_id}.example.com
-)");
-  auto c = load_yaml_string(text);
-  ASSERT_TRUE(c.has_value()) << c.error().message;
-  ASSERT_TRUE(c->bootstrap.listeners[0].tls);
-  EXPECT_FALSE(c->bootstrap.listeners[0].tls->enabled);
-  auto again = load_yaml_string(to_yaml(*c));
-  ASSERT_TRUE(again.has_value()) << again.error().message;
-  EXPECT_EQ(*again, *c);
+TEST_F(TlsConfig, BootstrapListenerOverrideIsPrinted) {
+  config c;
+  bootstrap_listener l;
+  l.listen = {"0.0.0.0", 9092};
+  l.tls = listener_tls_config{};
+  l.tls->cert_file = "/b.pem";
+  c.bootstrap.listeners = {l};
+  const auto y = to_yaml(c);
+  EXPECT_THAT(y, HasSubstr("    - listen: \"0.0.0.0:9092\"\n      tls:\n        enabled: false\n"
+                           "        cert_file: \"/b.pem\"\n"));
 }
 
 TEST_F(TlsConfig, BadValuesNameTheKeyAndTheExpectedForm) {
@@ -208,14 +199,46 @@ TEST_F(TlsConfig, UpstreamClientCertificateNeedsItsKey) {
   EXPECT_THAT(e.error().message, HasSubstr("upstream.tls.key_file: is missing"));
 }
 
-TEST_F(TlsConfig, AValidTlsConfigIsRefusedUntilSessionsRunTls) {
-  auto e = load_yaml_string(listener_tls());
-  ASSERT_FALSE(e.has_value());
-  EXPECT_THAT(e.error().message, HasSubstr("tls.enabled: not supported yet"));
-  EXPECT_EQ(e.error().exit_code, 2);
-  e = load_yaml_string(std::string(base) + "upstream:\n  tls:\n    enabled: true\n");
+TEST_F(TlsConfig, ListenerTlsIsAcceptedUpstreamTlsAndOverridesAreRefused) {
+  auto ok = load_yaml_string(listener_tls());
+  ASSERT_TRUE(ok.has_value()) << ok.error().message;
+  EXPECT_TRUE(ok->tls.enabled);
+  auto e = load_yaml_string(std::string(base) + "upstream:\n  tls:\n    enabled: true\n");
   ASSERT_FALSE(e.has_value());
   EXPECT_THAT(e.error().message, HasSubstr("upstream.tls.enabled: not supported yet"));
+  EXPECT_EQ(e.error().exit_code, 2);
+  e = load_yaml_string(R"(
+bootstrap:
+  servers: [10.0.0.1:9092]
+  listeners:
+    - listen: 0.0.0.0:9092
+      tls:
+        enabled: false
+brokers:
+  base_port: 9100
+  advertised_host: b{node_id}.example.com
+)");
+  ASSERT_FALSE(e.has_value());
+  EXPECT_THAT(e.error().message, HasSubstr("bootstrap.listeners[0].tls: not supported yet"));
+}
+
+TEST_F(TlsConfig, ListenerFlagsRunUpstreamFlagsAreRefusedByName) {
+  const std::vector<std::string> listener{"--bootstrap-server-mapping",
+                                          "127.0.0.1:9092,0.0.0.0:9092",
+                                          "--proxy-listener-tls-enable",
+                                          "--proxy-listener-cert-file",
+                                          p("server.pem"),
+                                          "--proxy-listener-key-file",
+                                          p("server.key")};
+  auto c = parse_server_flags(listener, nullptr);
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_TRUE(c->tls.enabled);
+  auto up = listener;
+  up.insert(up.end(), {"--tls-ca-chain-cert-file", p("ca.pem"), "--tls-enable"});
+  c = parse_server_flags(up, nullptr);
+  ASSERT_FALSE(c.has_value());
+  EXPECT_EQ(c.error().message, "not supported yet: --tls-ca-chain-cert-file");
+  EXPECT_EQ(c.error().exit_code, 2);
 }
 
 TEST(TlsFlags, MapOntoTheTlsSections) {
@@ -251,7 +274,7 @@ TEST(TlsFlags, MapOntoTheTlsSections) {
     EXPECT_EQ(apply_tls_flag(c, s, name, value, &notices), std::nullopt) << name;
   }
   finish_tls_flags(c, s);
-  EXPECT_EQ(s.first_flag, "tls-enable");
+  EXPECT_EQ(s.first_upstream_flag, "tls-enable");
   const auto& u = c.upstream.tls;
   EXPECT_TRUE(u.enabled && u.insecure_skip_verify && u.system_pool);
   EXPECT_EQ(u.ca_file, "/ca.pem");
