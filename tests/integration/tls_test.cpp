@@ -132,7 +132,7 @@ class Tls : public ::testing::Test {
         "timeouts:\n  drain: 2s\nadmin:\n  address: 127.0.0.1:" +
         std::to_string(admin) +
         "\nlog:\n  level: debug\ntls:\n  cert_file: " + certs.path("server.pem") +
-        "\n  key_file: " + certs.path("server.key") + "\n  refresh: 0s\n";
+        "\n  key_file: " + certs.path("server.key") + "\n  refresh: 0s\n" + extra_tls();
     proxy = std::make_unique<proxy_process>(proxy_process::with_yaml(yaml));
     ASSERT_TRUE(proxy->wait_ready(admin)) << proxy->output();
   }
@@ -141,6 +141,9 @@ class Tls : public ::testing::Test {
       EXPECT_EQ(proxy->stop(), 0) << proxy->output();
     }
   }
+
+  // More keys for the tls section (after the CA exists).
+  virtual std::string extra_tls() const { return ""; }
 
   kafka_props ssl_props() const {
     return {{"security.protocol", "ssl"},
@@ -237,6 +240,33 @@ TEST_F(Tls, RotationUnderLoadKeepsConnectionsAndNewOnesSeeTheNewCertificate) {
   EXPECT_EQ(kpp::test::http_get(admin, "/ready").status, 200);
   EXPECT_EQ(kpp::test::metric_sum(admin, "kafka_psc_proxy_tls_certificate_reload_failures_total"),
             1);
+}
+
+class TlsMutual : public Tls {
+ protected:
+  std::string extra_tls() const override {
+    return "  client_ca_file: " + certs.path("ca.pem") + "\n  client_auth: require\n";
+  }
+};
+
+TEST_F(TlsMutual, ClientWithACertificateProducesOneWithoutIsNamed) {
+  ASSERT_TRUE(certs.make_server("ca", "client", 3003));
+  auto props = ssl_props();
+  props.emplace_back("ssl.certificate.location", certs.path("client.pem"));
+  props.emplace_back("ssl.key.location", certs.path("client.key"));
+  kpp::test::producer p(bootstrap_address(), props);
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(p.produce("tls-e2e", "m", std::to_string(i)));
+  ASSERT_TRUE(p.flush(30s)) << p.last_error() << proxy->output();
+  EXPECT_EQ(p.delivered(), 50u);
+
+  kpp::test::producer anonymous(bootstrap_address(), ssl_props());
+  ASSERT_TRUE(anonymous.produce("tls-e2e", "x", "y"));
+  EXPECT_TRUE(proxy->wait_for_output("the client sent no certificate")) << proxy->output();
+  EXPECT_GE(kpp::test::metric_sum(admin,
+                                  "kafka_psc_proxy_tls_handshake_failures_total{leg="
+                                  "\"client\",cause=\"client_cert_missing\"}"),
+            1);
+  EXPECT_GT(kpp::test::metric_sum(admin, "kafka_psc_proxy_tls_certificate_not_after_seconds"), 0);
 }
 
 }  // namespace
