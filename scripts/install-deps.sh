@@ -6,7 +6,8 @@ set -euo pipefail
 with_tests=0
 [[ "${1:-}" == "--test" ]] && with_tests=1
 
-# libssl-dev: libcrypto for SASL (SCRAM/PLAIN key derivation, HMAC, random nonces).
+# libssl-dev: TLS on the client and upstream legs (Boost.Asio ssl over OpenSSL), and libcrypto
+# for SASL (SCRAM/PLAIN key derivation, HMAC, random nonces).
 build_pkgs=(g++ cmake make pkg-config libboost-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
             librdkafka-dev libsystemd-dev libssl-dev libgtest-dev libgmock-dev libbenchmark-dev)
 # haproxy: L4 reference and HA test; systemd: systemd-analyze; shellcheck; dpkg-dev + file:

@@ -13,11 +13,14 @@
 
 #include "kpp/admin/http_server.h"
 #include "kpp/admin/metrics.h"
+#include "kpp/admin/tls_metrics.h"
+#include "kpp/app/client_tls.h"
 #include "kpp/app/logging.h"
 #include "kpp/app/settings_mapping.h"
 #include "kpp/app/state_file.h"
 #include "kpp/app/status_source.h"
 #include "kpp/config/validate.h"
+#include "kpp/app/tls_settings_mapping.h"
 #include "kpp/config/yaml_loader.h"
 #include "kpp/discovery/metadata_poller.h"
 #include "kpp/net/listener.h"
@@ -42,6 +45,7 @@ struct proxy_app::impl {
   std::unique_ptr<routing::broker_map> brokers;
   std::unique_ptr<discovery::metadata_poller> poller;
   std::unique_ptr<admin::http_server> admin_server;
+  client_tls tls;
   asio::signal_set signals;
   asio::steady_timer drain_timer;
   asio::steady_timer watchdog_timer;
@@ -176,6 +180,13 @@ struct proxy_app::impl {
         map_settings.sequential_state = std::move(state.ports);
       }
     }
+    for (const auto& w : tls_startup_warnings(cfg.tls, cfg.upstream.tls)) spdlog::warn("{}", w);
+    tls = start_client_tls(cfg, pool.main().get_executor());
+    if (!tls.error.empty()) {
+      spdlog::error("{}", tls.error);
+      return false;
+    }
+    ctx.client_tls = tls.store;
     listeners = std::make_unique<net::listener_set>(ctx);
     brokers = std::make_unique<routing::broker_map>(std::move(map_settings), *listeners, events());
     ctx.brokers = brokers.get();
@@ -211,7 +222,10 @@ struct proxy_app::impl {
               std::lock_guard lock(state_mutex);
               s.not_ready_reason = not_ready_reason;
             }
-            s.render_metrics = [this](std::string& out) { metrics.render_prometheus(out); };
+            s.render_metrics = [this](std::string& out) {
+              metrics.render_prometheus(out);
+              if (tls.store) admin::global_tls_metrics().render_prometheus(out);
+            };
             s.status = [this] {
               readiness r{is_ready.load(), {}};
               {
@@ -283,6 +297,7 @@ struct proxy_app::impl {
     signals.async_wait([this](error_code ec, int sig) {
       if (ec) return;
       if (sig == SIGHUP) {
+        if (tls.refresher) tls.refresher->trigger();  // certificate files, even from flags
         reload();
       } else if (stopping) {
         spdlog::warn("second signal {}: exiting now", sig);
@@ -361,6 +376,7 @@ struct proxy_app::impl {
     if (stopping) return;
     stopping = true;
     ctx.draining = true;
+    if (tls.refresher) tls.refresher->stop();
     set_ready(false, "shutting down");
     sd_notify(0, "STOPPING=1");
     const auto open = ctx.sessions.size();

@@ -101,6 +101,11 @@ std::string to_yaml(const config& c) {
     y << "    - listen: " << hp(l.listen) << "\n";
     if (l.upstream) y << "      upstream: " << hp(*l.upstream) << "\n";
     if (l.advertised) y << "      advertised: " << hp(*l.advertised) << "\n";
+    if (l.tls) {
+      std::string t;
+      append_tls_yaml(t, *l.tls, 8);
+      y << "      tls:\n" << t;
+    }
   }
   const auto& b = c.brokers;
   y << "brokers:\n";
@@ -162,6 +167,10 @@ std::string to_yaml(const config& c) {
   for (std::size_t i = 0; i < c.proxy_protocol.allowed_sources.size(); ++i)
     y << (i ? ", " : "") << quote(c.proxy_protocol.allowed_sources[i].to_string());
   y << "]\n  header_timeout: " << format_duration(c.proxy_protocol.header_timeout) << "\n";
+  std::string tls = "tls:\n";
+  append_tls_yaml(tls, c.tls, 2);
+  append_upstream_yaml(tls, c.upstream);
+  y << tls;
   return y.str();
 }
 

@@ -9,6 +9,8 @@
 
 #include "kpp/config/validate.h"
 #include "kpp/config/yaml_loader.h"
+#include "kpp/config/tls_flags.h"
+#include "validate_tls.h"
 
 namespace kpp::config {
 namespace {
@@ -55,22 +57,6 @@ constexpr std::string_view refused_flags[] = {
     "log-level-fieldname",
     "log-msg-fieldname",
     "log-time-fieldname",
-    "proxy-listener-ca-chain-cert-file",
-    "proxy-listener-cert-file",
-    "proxy-listener-cipher-suites",
-    "proxy-listener-crl-file",
-    "proxy-listener-curve-preferences",
-    "proxy-listener-key-file",
-    "proxy-listener-key-password",
-    "proxy-listener-tls-client-cert-validate-subject",
-    "proxy-listener-tls-enable",
-    "proxy-listener-tls-refresh",
-    "proxy-listener-tls-required-client-subject-common-name",
-    "proxy-listener-tls-required-client-subject-country",
-    "proxy-listener-tls-required-client-subject-locality",
-    "proxy-listener-tls-required-client-subject-organization",
-    "proxy-listener-tls-required-client-subject-organizational-unit",
-    "proxy-listener-tls-required-client-subject-province",
     "same-client-cert-enable",
     "sasl-aws-profile",
     "sasl-aws-region",
@@ -85,15 +71,7 @@ constexpr std::string_view refused_flags[] = {
     "sasl-plugin-param",
     "sasl-plugin-timeout",
     "sasl-username",
-    "tls-ca-chain-cert-file",
-    "tls-client-cert-file",
-    "tls-client-key-file",
-    "tls-client-key-password",
-    "tls-enable",
-    "tls-insecure-skip-verify",
-    "tls-refresh",
     "tls-same-client-cert-enable",
-    "tls-system-cert-pool",
 };
 
 // Families of grepplabs security features: a flag of theirs we did not list above (a newer
@@ -583,6 +561,7 @@ result<config> parse_server_flags(std::span<const std::string> args,
                                   std::vector<std::string>* notices) {
   flag_state s;
   s.notices = notices;
+  tls_flag_state tls_flags;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& arg = args[i];
     if (arg.size() < 3 || arg.compare(0, 2, "--") != 0)
@@ -594,6 +573,22 @@ result<config> parse_server_flags(std::span<const std::string> args,
     std::optional<std::string> inline_value;
     if (eq != std::string::npos) inline_value = arg.substr(eq + 1);
 
+    if (bool takes_value = false; is_tls_flag(name, takes_value)) {
+      std::string value;
+      if (!takes_value) {
+        value = inline_value.value_or("true");
+        if (value != "true" && value != "false")
+          return error{"--" + name + ": \"" + value + "\" is not a boolean; expected true or false"};
+      } else if (inline_value) {
+        value = *inline_value;
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        return error{"--" + name + " needs a value"};
+      }
+      if (auto e = apply_tls_flag(s.c, tls_flags, name, value, notices)) return error{*e};
+      continue;
+    }
     const auto& table = flag_table();
     auto spec = std::find_if(table.begin(), table.end(),
                              [&](const flag_spec& f) { return f.name == name; });
@@ -615,7 +610,11 @@ result<config> parse_server_flags(std::span<const std::string> args,
     }
     if (auto e = spec->set(s, name, value)) return error{*e};
   }
+  // Upstream TLS flags are mapped; until sessions run TLS to brokers, refuse naming the first.
+  if (!tls_flags.first_upstream_flag.empty() && !upstream_tls_supported())
+    return error{"not supported yet: --" + tls_flags.first_upstream_flag};
   if (auto e = assemble(s)) return error{*e};
+  finish_tls_flags(s.c, tls_flags);
   auto problems = complete_and_check(s.c);
   if (problems.empty()) return std::move(s.c);
   std::string text;
@@ -664,8 +663,15 @@ std::string server_usage_text() {
          "  --idle-timeout --drain-timeout --proxy-protocol --proxy-protocol-allowed-sources\n"
          "  --state-file --metadata-refresh --max-connections --max-frame-size --threads\n"
          "  --http-ready-path\n"
-         "TLS, SASL, GSSAPI, auth plugins, debug and forward-proxy flags are refused: "
-         "\"not supported yet\".\n";
+         "Listener TLS: --proxy-listener-tls-enable --proxy-listener-cert-file\n"
+         "  --proxy-listener-key-file --proxy-listener-key-password (visible in ps; prefer a\n"
+         "  YAML key_password_file) --proxy-listener-ca-chain-cert-file\n"
+         "  --proxy-listener-crl-file --proxy-listener-cipher-suites (Go or OpenSSL names)\n"
+         "  --proxy-listener-curve-preferences --proxy-listener-tls-refresh\n"
+         "  --proxy-listener-tls-client-cert-validate-subject\n"
+         "  --proxy-listener-tls-required-client-subject-*\n"
+         "Upstream TLS (--tls-*), SASL, GSSAPI, auth plugins, debug and forward-proxy flags are\n"
+         "refused: \"not supported yet\".\n";
 }
 
 result<command_line> parse_command_line(int argc, const char* const* argv) {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "kpp/routing/host_template.h"
+#include "validate_tls.h"
 
 namespace kpp::config {
 namespace {
@@ -404,6 +405,7 @@ std::vector<problem> complete_and_check(config& c) {
   check_bootstrap(c, ck);
   check_brokers(c, ck);
   check_ports(c, ck);
+  check_tls(c, out);
   return out;
 }
 

@@ -222,6 +222,117 @@ class reader {
   std::map<std::string, YAML::Mark> marks_;
 };
 
+// A list of names: a YAML list, or one comma-separated string (as the grepplabs flags take).
+void read_names(reader& r, const YAML::Node& parent, const char* name, const std::string& key,
+                std::vector<std::string>& out, const std::string& example) {
+  const auto n = parent[name];
+  if (!reader::present(n)) return;
+  out.clear();
+  if (n.IsScalar()) {
+    std::stringstream in(n.Scalar());
+    std::string item;
+    while (std::getline(in, item, ','))
+      if (!item.empty()) out.push_back(item);
+    return;
+  }
+  if (!r.sequence(n, key, example)) return;
+  for (std::size_t i = 0; i < n.size(); ++i)
+    if (auto v = r.scalar(n[i], key + "[" + std::to_string(i) + "]", example)) out.push_back(*v);
+}
+
+void read_password(reader& r, const YAML::Node& n, const std::string& key,
+                   key_password_source& out) {
+  r.string(n, "key_password_file", key + ".key_password_file", out.file,
+           "a file holding the key's password");
+  r.string(n, "key_password_env", key + ".key_password_env", out.env,
+           "an environment variable name, e.g. KPP_TLS_KEY_PASSWORD");
+}
+
+void read_min_version(reader& r, const YAML::Node& n, const std::string& key,
+                      tls_min_version& out) {
+  const auto v = n["min_version"];
+  if (!reader::present(v)) return;
+  if (auto s = r.scalar(v, key + ".min_version", "\"1.2\" or \"1.3\"")) {
+    if (auto m = parse_tls_min_version(*s))
+      out = *m;
+    else
+      r.fail(v, key + ".min_version", "\"" + *s + "\" is not a TLS version; expected \"1.2\" or \"1.3\"");
+  }
+}
+
+void read_listener_tls(reader& r, const YAML::Node& n, const std::string& key,
+                       listener_tls_config& t) {
+  if (!r.map(n, key,
+             {"enabled", "cert_file", "key_file", "key_password_file", "key_password_env",
+              "min_version", "cipher_suites", "curves", "client_ca_file", "client_auth",
+              "allowed_client_subjects", "crl_file", "refresh"}))
+    return;
+  t.enabled = true;  // a tls block turns TLS on unless it says enabled: false
+  r.boolean(n, "enabled", key + ".enabled", t.enabled);
+  r.string(n, "cert_file", key + ".cert_file", t.cert_file, "a PEM certificate chain file");
+  r.string(n, "key_file", key + ".key_file", t.key_file, "a PEM private key file");
+  read_password(r, n, key, t.key_password);
+  read_min_version(r, n, key, t.min_version);
+  read_names(r, n, "cipher_suites", key + ".cipher_suites", t.cipher_suites,
+             "cipher suite names, e.g. [ECDHE-RSA-AES128-GCM-SHA256]");
+  read_names(r, n, "curves", key + ".curves", t.curves, "curve names, e.g. [X25519, P-256]");
+  r.string(n, "client_ca_file", key + ".client_ca_file", t.client_ca_file, "a PEM CA bundle");
+  if (const auto a = n["client_auth"]; reader::present(a)) {
+    if (auto s = r.scalar(a, key + ".client_auth", "none, request or require")) {
+      if (auto v = parse_tls_client_auth(*s))
+        t.client_auth = *v;
+      else
+        r.fail(a, key + ".client_auth", "\"" + *s + "\" is not valid; expected none, request or require");
+    }
+  }
+  if (const auto subs = n["allowed_client_subjects"];
+      reader::present(subs) &&
+      r.sequence(subs, key + ".allowed_client_subjects", "{common_name, organization, ...}")) {
+    for (std::size_t i = 0; i < subs.size(); ++i) {
+      const auto sk = key + ".allowed_client_subjects[" + std::to_string(i) + "]";
+      const auto e = subs[i];
+      if (!r.map(e, sk, {"common_name", "country", "province", "locality", "organization",
+                         "organizational_unit"}))
+        continue;
+      client_subject cs;
+      r.string(e, "common_name", sk + ".common_name", cs.common_name, "a common name");
+      read_names(r, e, "country", sk + ".country", cs.country, "values, e.g. [US]");
+      read_names(r, e, "province", sk + ".province", cs.province, "values");
+      read_names(r, e, "locality", sk + ".locality", cs.locality, "values");
+      read_names(r, e, "organization", sk + ".organization", cs.organization, "values");
+      read_names(r, e, "organizational_unit", sk + ".organizational_unit",
+                 cs.organizational_unit, "values");
+      t.allowed_client_subjects.push_back(std::move(cs));
+    }
+  }
+  r.string(n, "crl_file", key + ".crl_file", t.crl_file, "a PEM CRL file");
+  r.duration(n, "refresh", key + ".refresh", t.refresh, "1m");
+}
+
+void read_upstream(reader& r, const YAML::Node& n, config& c) {
+  if (!r.map(n, "upstream", {"tls"})) return;
+  const auto tn = n["tls"];
+  if (!reader::present(tn)) return;
+  const std::string key = "upstream.tls";
+  auto& t = c.upstream.tls;
+  if (!r.map(tn, key,
+             {"enabled", "ca_file", "system_pool", "cert_file", "key_file", "key_password_file",
+              "key_password_env", "min_version", "insecure_skip_verify", "server_name",
+              "refresh"}))
+    return;
+  t.enabled = true;
+  r.boolean(tn, "enabled", key + ".enabled", t.enabled);
+  r.string(tn, "ca_file", key + ".ca_file", t.ca_file, "a PEM CA bundle");
+  r.boolean(tn, "system_pool", key + ".system_pool", t.system_pool);
+  r.string(tn, "cert_file", key + ".cert_file", t.cert_file, "a PEM certificate file");
+  r.string(tn, "key_file", key + ".key_file", t.key_file, "a PEM private key file");
+  read_password(r, tn, key, t.key_password);
+  read_min_version(r, tn, key, t.min_version);
+  r.boolean(tn, "insecure_skip_verify", key + ".insecure_skip_verify", t.insecure_skip_verify);
+  r.string(tn, "server_name", key + ".server_name", t.server_name, "a host name");
+  r.duration(tn, "refresh", key + ".refresh", t.refresh, "1m");
+}
+
 void read_bootstrap(reader& r, const YAML::Node& n, config& c, bool& listeners_given) {
   if (!r.map(n, "bootstrap", {"servers", "listeners"})) return;
   if (const auto s = n["servers"]; reader::present(s)) {
@@ -252,7 +363,7 @@ void read_bootstrap(reader& r, const YAML::Node& n, config& c, bool& listeners_g
   for (std::size_t i = 0; i < ls.size(); ++i) {
     const auto key = "bootstrap.listeners[" + std::to_string(i) + "]";
     const auto e = ls[i];
-    if (!r.map(e, key, {"listen", "upstream", "advertised"})) continue;
+    if (!r.map(e, key, {"listen", "upstream", "advertised", "tls"})) continue;
     bootstrap_listener l;
     if (r.require(e, "listen", key, "0.0.0.0:9092")) {
       // A bare port binds the top-level `listen` address.
@@ -266,6 +377,10 @@ void read_bootstrap(reader& r, const YAML::Node& n, config& c, bool& listeners_g
     }
     r.address(e, "upstream", key + ".upstream", l.upstream, "10.0.0.1:9092");
     r.address(e, "advertised", key + ".advertised", l.advertised, "bootstrap.example.com:9092");
+    if (const auto t = e["tls"]; reader::present(t)) {
+      l.tls.emplace();
+      read_listener_tls(r, t, key + ".tls", *l.tls);
+    }
     c.bootstrap.listeners.push_back(l);
   }
 }
@@ -367,7 +482,8 @@ void read_brokers(reader& r, const YAML::Node& n, config& c) {
 void read_sections(reader& r, const YAML::Node& root, config& c) {
   if (!r.map(root, "",
              {"listen", "threads", "bootstrap", "brokers", "discovery", "timeouts", "limits",
-              "forbidden_api_keys", "admin", "log", "keepalive", "proxy_protocol"}))
+              "forbidden_api_keys", "admin", "log", "keepalive", "proxy_protocol", "tls",
+              "upstream"}))
     return;
   r.string(root, "listen", "listen", c.listen, "an IP address, e.g. 0.0.0.0");
   r.integer(root, "threads", "threads", c.threads, 0, 1024, "0");
@@ -378,7 +494,7 @@ void read_sections(reader& r, const YAML::Node& root, config& c) {
   if (const auto n = root["brokers"]; reader::present(n)) read_brokers(r, n, c);
   // YAML default: one bootstrap port on `listen`, unless mappings already give clients one.
   if (!listeners_given && c.brokers.mappings.empty())
-    c.bootstrap.listeners.push_back({host_port{c.listen, 9092}, std::nullopt, std::nullopt});
+    c.bootstrap.listeners.push_back({host_port{c.listen, 9092}, std::nullopt, std::nullopt, std::nullopt});
 
   if (const auto n = root["discovery"];
       reader::present(n) && r.map(n, "discovery", {"metadata_refresh", "client_id"})) {
@@ -470,6 +586,8 @@ void read_sections(reader& r, const YAML::Node& root, config& c) {
     r.duration(n, "header_timeout", "proxy_protocol.header_timeout",
                c.proxy_protocol.header_timeout, "5s");
   }
+  if (const auto n = root["tls"]; reader::present(n)) read_listener_tls(r, n, "tls", c.tls);
+  if (const auto n = root["upstream"]; reader::present(n)) read_upstream(r, n, c);
 }
 
 std::string join_lines(const std::vector<std::string>& lines) {

@@ -14,6 +14,7 @@
 #include "kpp/net/deadline.h"
 #include "kpp/net/proxy_protocol_reader.h"
 #include "kpp/net/socket_options.h"
+#include "kpp/net/tls_stream.h"
 #include "kpp/net/traffic_classifier.h"
 #include "kpp/net/upstream_dialer.h"
 
@@ -29,6 +30,9 @@ using protocol::bytes_view;
 namespace {
 
 std::atomic<std::uint64_t> next_connection_id{1};
+
+// A TLS client that connected and spoke must finish its handshake within this.
+constexpr std::chrono::seconds tls_handshake_deadline{10};
 
 }  // namespace
 
@@ -232,10 +236,37 @@ awaitable<bool> session::classify_first_bytes() {
       co_return false;
     }
   }
+  if (ctx_.client_tls) co_return co_await client_tls_handshake(bytes_view(head.data(), n));
   if (auto m = classify_client_bytes(bytes_view(head.data(), n), ctx_.settings.max_frame_size)) {
     fail(m->cause, m->message);
     co_return false;
   }
+  co_return true;
+}
+
+awaitable<bool> session::client_tls_handshake(bytes_view head) {
+  if (auto m = classify_tls_listener_head(head, peer())) {
+    admin::global_tls_metrics().count_handshake_failure(tls_leg::client, m->cause);
+    fail(protocol_error_cause::plaintext_on_tls_listener, m->message);
+    co_return false;
+  }
+  // The context current now serves this connection for its whole life (rotation swaps the
+  // store's context for later handshakes only).
+  auto tls = std::make_unique<tls_stream>(std::move(client_->socket()), ctx_.client_tls->current());
+  auto* stream = tls.get();
+  client_ = std::move(tls);
+  error_code ec;
+  co_await stream->handshake(ssl::stream_base::server, tls_handshake_deadline, ec);
+  if (closed_) co_return false;
+  if (ec) {
+    auto f = classify_handshake_error(ec, stream->native_handle(), tls_leg::client, peer());
+    admin::global_tls_metrics().count_handshake_failure(tls_leg::client, f.cause);
+    fail(protocol_error_cause::tls_handshake_failed, f.message + " [" + std::string(to_string(f.cause)) + "]");
+    co_return false;
+  }
+  const auto sni = sni_of(stream->native_handle());
+  spdlog::debug("{} TLS {} with SNI \"{}\"", peer(), SSL_get_version(stream->native_handle()),
+                sni);
   co_return true;
 }
 

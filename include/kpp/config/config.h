@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kpp/config/duration.h"
+#include "kpp/config/tls_config.h"
 #include "kpp/protocol/cidr.h"
 #include "kpp/routing/host_port.h"
 #include "kpp/routing/port_policy.h"
@@ -27,6 +28,7 @@ struct bootstrap_listener {
   host_port listen;
   std::optional<host_port> upstream;
   std::optional<host_port> advertised;  // how clients should call this listener
+  std::optional<listener_tls_config> tls;  // replaces the top-level `tls` for this listener
   friend bool operator==(const bootstrap_listener&, const bootstrap_listener&) = default;
 };
 
@@ -165,6 +167,8 @@ struct config {
   log_config log;
   keepalive_config keepalive;
   proxy_protocol_config proxy_protocol;
+  listener_tls_config tls;  // bootstrap and broker listeners
+  upstream_config upstream;
   friend bool operator==(const config&, const config&) = default;
 };
 

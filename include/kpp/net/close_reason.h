@@ -30,6 +30,8 @@ namespace kpp::net {
   X(proxy_protocol_untrusted_source) \
   X(idle_timeout)                    \
   X(sasl_mechanism_unsupported)      \
+  X(plaintext_on_tls_listener)       \
+  X(tls_handshake_failed)            \
   X(internal_error)
 
 #define KPP_CLOSE_REASONS(X) \

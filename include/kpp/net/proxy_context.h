@@ -18,6 +18,7 @@
 #include "kpp/net/memory_budget.h"
 #include "kpp/net/session_settings.h"
 #include "kpp/net/silent_connections.h"
+#include "kpp/net/tls_context_store.h"
 #include "kpp/routing/broker_map.h"
 
 namespace kpp::net {
@@ -48,6 +49,8 @@ struct proxy_context {
   memory_budget assembly;  // assembled responses, bounded by settings.assembled_memory
   // Upstream address rewrites applied when dialing (grepplabs --dial-address-mapping).
   std::map<routing::host_port, routing::host_port> dial_mappings;
+  // Set when the client-facing listeners speak TLS: each handshake takes its current context.
+  std::shared_ptr<tls_context_store> client_tls;
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> max_connections{10000};
   std::atomic<std::size_t> rotation{0};  // bootstrap server round robin

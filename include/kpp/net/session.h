@@ -51,6 +51,7 @@ class session : public std::enable_shared_from_this<session> {
   boost::asio::awaitable<void> run();
   boost::asio::awaitable<bool> read_proxy_header();
   boost::asio::awaitable<bool> classify_first_bytes();
+  boost::asio::awaitable<bool> client_tls_handshake(protocol::bytes_view head);
   boost::asio::awaitable<bool> dial();
   boost::asio::awaitable<void> request_pump();
   boost::asio::awaitable<void> response_pump();

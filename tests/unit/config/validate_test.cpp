@@ -11,7 +11,7 @@ namespace {
 config valid() {
   config c;
   c.bootstrap.servers = {{"10.0.0.1", 9092}};
-  c.bootstrap.listeners = {{{"0.0.0.0", 9092}, std::nullopt, std::nullopt}};
+  c.bootstrap.listeners = {{{"0.0.0.0", 9092}, std::nullopt, std::nullopt, std::nullopt}};
   c.brokers.base_port = 9100;
   c.brokers.port_range = 100;
   c.brokers.advertised_host = "b{node_id}.example.com";
@@ -182,8 +182,8 @@ TEST(Validate, EveryProblemNamesKeyValueAndExpectedForm) {
 
 TEST(Validate, ListenersOnDistinctAddressesMayShareAPort) {
   auto c = valid();
-  c.bootstrap.listeners = {{{"10.0.0.5", 9092}, std::nullopt, std::nullopt},
-                           {{"10.0.0.6", 9092}, std::nullopt, std::nullopt}};
+  c.bootstrap.listeners = {{{"10.0.0.5", 9092}, std::nullopt, std::nullopt, std::nullopt},
+                           {{"10.0.0.6", 9092}, std::nullopt, std::nullopt, std::nullopt}};
   EXPECT_TRUE(validate(c).has_value());
   c.bootstrap.listeners[1].listen.host = "0.0.0.0";  // the wildcard takes every address
   EXPECT_FALSE(validate(c).has_value());

@@ -35,7 +35,7 @@ TEST(YamlLoader, MinimalFileGetsEveryDefault) {
   const auto c = load_ok(minimal);
   config expected;
   expected.bootstrap.servers = {{"10.0.0.1", 9092}};
-  expected.bootstrap.listeners = {{{"0.0.0.0", 9092}, std::nullopt, std::nullopt}};
+  expected.bootstrap.listeners = {{{"0.0.0.0", 9092}, std::nullopt, std::nullopt, std::nullopt}};
   expected.brokers.base_port = 9100;
   expected.brokers.advertised_host = "b{node_id}.example.com";
   expected.brokers.listen_host = "0.0.0.0";  // completed from `listen`

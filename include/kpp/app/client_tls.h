@@ -1,0 +1,32 @@
+// TLS on the client-facing listeners at start-up: load the context (a failure stops the
+// start), warn for every advertised name the certificate does not cover, and keep the files
+// fresh (refresh interval and SIGHUP).
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kpp/config/config.h"
+#include "kpp/net/tls_context_store.h"
+#include "kpp/net/tls_refresher.h"
+
+namespace kpp::app {
+
+struct client_tls {
+  std::shared_ptr<net::tls_context_store> store;
+  std::shared_ptr<net::tls_refresher> refresher;
+  std::string error;  // set when the start must fail
+};
+
+// Nothing (no store) when tls.enabled is false.
+[[nodiscard]] client_tls start_client_tls(const config::config& c, boost::asio::any_io_executor ex);
+
+// The host names and IPs clients are told to connect to: bootstrap and mapping advertised
+// hosts, static brokers, and the advertised_host template for each static node id (or node 0
+// when there are none: a wildcard certificate covers every id alike).
+[[nodiscard]] std::vector<std::string> advertised_names(const config::config& c);
+
+}  // namespace kpp::app
