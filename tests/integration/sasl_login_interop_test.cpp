@@ -76,9 +76,7 @@ auth::auth_result<auth::login_step> login(raw_client& c, auth::login_config cfg)
 class SaslLoginInterop : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (kfake_cluster::binary().empty()) {
-      GTEST_SKIP() << "kfake-broker not found: set KPP_KFAKE or build ../shared/tools";
-    }
+    KPP_REQUIRE_KFAKE();
     kfake_options opts;
     opts.brokers = 1;
     opts.sasl = {"SCRAM-SHA-512:admin:secret", "SCRAM-SHA-256:admin:secret", "PLAIN:admin:secret"};
