@@ -26,61 +26,17 @@
 #include "support/ports.h"
 #include "support/proxy_process.h"
 #include "support/raw_client.h"
+#include "support/test_certs.h"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+using kpp::test::cert_dir;
 using kpp::test::kafka_props;
 using kpp::test::kfake_cluster;
 using kpp::test::proxy_process;
+using kpp::test::run_quietly;
 
 namespace {
-
-bool run(const std::string& cmd) {
-  return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-// A CA and server certificates for localhost/127.0.0.1, by the openssl command line.
-class cert_dir {
- public:
-  cert_dir() {
-    std::string tmpl = (fs::temp_directory_path() / "kpp-tls-it-XXXXXX").string();
-    if (mkdtemp(tmpl.data())) dir_ = tmpl;
-  }
-  ~cert_dir() {
-    std::error_code ec;
-    if (!dir_.empty()) fs::remove_all(dir_, ec);
-  }
-  [[nodiscard]] std::string path(const std::string& f) const { return (dir_ / f).string(); }
-
-  bool make_ca(const std::string& name) {
-    return run("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " +
-               path(name + ".key") + " -out " + path(name + ".pem") + " -days 2 -subj /CN=kpp-" +
-               name);
-  }
-  // Signed by `ca`, written to name.pem/name.key (through temp files and rename, as a
-  // rotation tool does), with the given serial.
-  bool make_server(const std::string& ca, const std::string& name, int serial) {
-    {
-      std::ofstream ext(path("ext.cnf"));
-      ext << "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n";
-    }
-    const bool ok =
-        run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " +
-            path(name + ".key.new") + " -out " + path(name + ".csr") + " -subj /CN=localhost") &&
-        run("openssl x509 -req -in " + path(name + ".csr") + " -CA " + path(ca + ".pem") +
-            " -CAkey " + path(ca + ".key") + " -set_serial " + std::to_string(serial) +
-            " -days 1 -extfile " + path("ext.cnf") + " -out " + path(name + ".pem.new"));
-    if (!ok) return false;
-    std::error_code ec;
-    fs::rename(path(name + ".key.new"), path(name + ".key"), ec);
-    fs::rename(path(name + ".pem.new"), path(name + ".pem"), ec);
-    return !ec;
-  }
-  [[nodiscard]] bool ok() const { return !dir_.empty(); }
-
- private:
-  fs::path dir_;
-};
 
 // Connects with TLS, trusting `ca_file`; the serial of the certificate the server presented,
 // or -1 with the handshake error in `error`.
@@ -108,7 +64,7 @@ class Tls : public ::testing::Test {
  protected:
   void SetUp() override {
     KPP_REQUIRE_KFAKE();
-    KPP_REQUIRE_TOOL(run("openssl version"), "openssl", "apt-get install openssl");
+    KPP_REQUIRE_TOOL(run_quietly("openssl version"), "openssl", "apt-get install openssl");
     ASSERT_TRUE(certs.ok());
     ASSERT_TRUE(certs.make_ca("ca"));
     ASSERT_TRUE(certs.make_server("ca", "server", 1001));
