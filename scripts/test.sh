@@ -22,22 +22,29 @@ stage_lines=()
 missing_log=$(mktemp)
 trap 'rm -f "$missing_log"' EXIT
 
+# junit_count FILE ATTRIBUTE: a count from the <testsuite ...> element of ctest's JUnit report
+# (ctest writes one attribute per line).
+junit_count() {
+  local n
+  n=$(tr '\n\t' '  ' <"$1" | grep -m1 -o '<testsuite [^>]*>' | grep -o "[[:space:]]$2=\"[0-9]*\"" |
+    grep -o '[0-9][0-9]*' || true)
+  echo "${n:-0}"
+}
+
 # ctest_stage NAME BUILD_DIR [ctest args...]: runs ctest, counts from its JUnit report, and
 # collects the missing-tool lines that skipped tests printed. Never stops the script.
 ctest_stage() {
   local name=$1 dir=$2
   shift 2
-  local junit="$dir/ctest-junit.xml" status=0
+  local junit="$root/$dir/ctest-junit.xml" status=0
   rm -f "$junit"
   (cd "$dir" && ctest -j"$jobs" --no-tests=error --output-on-failure --output-junit "$junit" "$@") ||
     status=$?
   local tests=0 failures=0 skipped=0
   if [[ -f $junit ]]; then
-    local head
-    head=$(tr '\n' ' ' <"$junit" | grep -m1 -o '<testsuite [^>]*>' || true)
-    tests=$(grep -o ' tests="[0-9]*"' <<<"$head" | grep -o '[0-9]*' || echo 0)
-    failures=$(grep -o ' failures="[0-9]*"' <<<"$head" | grep -o '[0-9]*' || echo 0)
-    skipped=$(grep -o ' skipped="[0-9]*"' <<<"$head" | grep -o '[0-9]*' || echo 0)
+    tests=$(junit_count "$junit" tests)
+    failures=$(junit_count "$junit" failures)
+    skipped=$(junit_count "$junit" skipped)
   fi
   if ((status != 0 && failures == 0)); then
     failures=1 # ctest itself failed (no tests found, a crash before the report)
