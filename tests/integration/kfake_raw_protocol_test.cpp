@@ -755,7 +755,9 @@ TEST_P(KfakeRawProtocol, BigFlexibleFetchStreamsInConstantMemory) {
       static_cast<unsigned long long>(before / 1024), static_cast<unsigned long long>(peak / 1024),
       reset ? "" : " (HWM not reset)");
   ASSERT_GT(scan->record_bytes, 50'000'000u) << "kfake answered with less than 50 MB";
-  EXPECT_LT(peak - std::min(peak, before), 1u << 20);
+  // Assembling this frame would cost ~50 MiB. A release build grows by well under 1 MiB (the
+  // benchmark reports that target); 4 MiB leaves room for the sanitizer build's allocator.
+  EXPECT_LT(peak - std::min(peak, before), 4u << 20);
   expect_padding_last(view(*body), 16, "big Fetch v16");
 }
 
