@@ -15,6 +15,7 @@ net::session_settings session_settings_from(const config::config& c) {
   s.buffer_size = c.limits.buffer_size;
   s.max_in_flight = c.limits.max_in_flight;
   s.assembled_memory = c.limits.assembled_memory;
+  s.splice_min_body = c.limits.splice_min_body;
   s.dial_timeout = duration_cast<milliseconds>(c.timeouts.dial);
   s.idle_timeout = duration_cast<milliseconds>(c.timeouts.idle);
   s.first_bytes_timeout = duration_cast<milliseconds>(c.timeouts.first_bytes);

@@ -147,7 +147,8 @@ std::string to_yaml(const config& c) {
     << "\n  max_connections: " << c.limits.max_connections
     << "\n  max_in_flight: " << c.limits.max_in_flight
     << "\n  buffer_size: " << format_size(c.limits.buffer_size)
-    << "\n  assembled_memory: " << format_size(c.limits.assembled_memory) << "\n";
+    << "\n  assembled_memory: " << format_size(c.limits.assembled_memory)
+    << "\n  splice_min_body: " << format_size(c.limits.splice_min_body) << "\n";
   y << "forbidden_api_keys: [";
   for (std::size_t i = 0; i < c.forbidden_api_keys.size(); ++i)
     y << (i ? ", " : "") << c.forbidden_api_keys[i];

@@ -337,6 +337,10 @@ void check_rest(const config& c, checker& ck) {
     ck.add("limits.assembled_memory", format_size(l.assembled_memory) +
                                           " is out of range; expected 1MiB up to 1TiB, e.g. "
                                           "256MiB");
+  if (l.splice_min_body != 0 && (l.splice_min_body < 4096 || l.splice_min_body > (1ull << 30)))
+    ck.add("limits.splice_min_body", format_size(l.splice_min_body) +
+                                         " is out of range; expected 0 (never splice) or 4KiB "
+                                         "up to 1GiB, e.g. 64KiB");
   for (auto key : c.forbidden_api_keys)
     if (key < 0)
       ck.add("forbidden_api_keys", std::to_string(key) +

@@ -515,13 +515,14 @@ void read_sections(reader& r, const YAML::Node& root, config& c) {
   if (const auto n = root["limits"];
       reader::present(n) && r.map(n, "limits",
                                   {"max_frame_size", "max_connections", "max_in_flight",
-                                   "buffer_size", "assembled_memory"})) {
+                                   "buffer_size", "assembled_memory", "splice_min_body"})) {
     r.size(n, "max_frame_size", "limits.max_frame_size", c.limits.max_frame_size, "100MiB");
     r.integer(n, "max_connections", "limits.max_connections", c.limits.max_connections, 1,
               10'000'000, "10000");
     r.integer(n, "max_in_flight", "limits.max_in_flight", c.limits.max_in_flight, 1, 65536, "256");
     r.size(n, "buffer_size", "limits.buffer_size", c.limits.buffer_size, "64KiB");
     r.size(n, "assembled_memory", "limits.assembled_memory", c.limits.assembled_memory, "256MiB");
+    r.size(n, "splice_min_body", "limits.splice_min_body", c.limits.splice_min_body, "64KiB");
   }
   if (const auto n = root["forbidden_api_keys"];
       reader::present(n) && r.sequence(n, "forbidden_api_keys", "Kafka API keys, e.g. [20]")) {

@@ -146,12 +146,31 @@ awaitable<pump_result> frame_pump::run() {
         want_read = false;
         break;
       }
-      if (forward_body(out)) continue;
+      if (forward_body(out)) {
+        // The buffer is used up and the body goes on: let the kernel move the rest.
+        if (splice_min_ > 0 && body_left_ >= splice_min_ && begin_ == end_) {
+          if (!co_await splice_run(out, body_left_, result)) co_return stop(result.end);
+        }
+        continue;
+      }
       if (streamed_) {
         error_code ec;
         if (!co_await stream_step(out, ec)) {
           result.ec = ec;
           co_return stop(ec ? pump_end::write_error : pump_end::stopped);
+        }
+        // Records the rewriter only skips may go by the kernel too.
+        if (streamed_ && splice_min_ > 0 && begin_ == end_) {
+          const auto ahead = std::min(streamed_->skippable(), stream_left_);
+          if (ahead >= splice_min_) {
+            if (!co_await splice_run(out, ahead, result)) co_return stop(result.end);
+            if (body_left_ == 0) {  // they went: the rewriter skips them unseen
+              if (!streamed_->skip_unseen(ahead)) co_return stop(pump_end::stopped);
+              stream_left_ -= ahead;
+            }
+            body_left_ = 0;
+            update_mid_frame();
+          }
         }
         continue;
       }

@@ -194,6 +194,7 @@ awaitable<void> session::request_pump() {
   request_side side(*this);
   frame_pump pump(*client_, *upstream_, requests_, side, ctx_.settings.buffer_size,
                   ctx_.settings.max_frame_size);
+  pump.enable_splice(ctx_.settings.splice_min_body);
   const auto r = co_await pump.run();
   if (closed_) co_return;
   switch (r.end) {
@@ -225,6 +226,7 @@ awaitable<void> session::response_pump() {
   response_side side(*this);
   frame_pump pump(*upstream_, *client_, responses_, side, ctx_.settings.buffer_size,
                   ctx_.settings.max_frame_size);
+  pump.enable_splice(ctx_.settings.splice_min_body);
   const auto r = co_await pump.run();
   if (closed_) co_return;
   switch (r.end) {

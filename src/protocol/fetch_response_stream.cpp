@@ -289,6 +289,17 @@ void fetch_response_stream::after_varint(std::uint32_t v) {
   }
 }
 
+bool fetch_response_stream::skip_unseen(std::size_t n) noexcept {
+  if (n == 0 || n > skippable()) return n == 0;
+  offset_ += n;
+  skip_left_ -= n;
+  if (skip_left_ == 0) {
+    skipping_ = false;
+    after_skip();
+  }
+  return true;
+}
+
 result<fetch_stream_step> fetch_response_stream::feed(bytes_view chunk) {
   if (failed_) return err_;
   const std::size_t base = offset_;

@@ -75,8 +75,9 @@ std::optional<modern_path> start_haproxy_modern(const std::vector<std::uint16_t>
   return mp;
 }
 
+// `splice`: false runs the proxy with splice(2) off ("ours-copy"), to measure what it saves.
 std::optional<modern_path> start_ours_modern(const std::vector<std::uint16_t>& broker_ports,
-                                             const proxy_options& o) {
+                                             const proxy_options& o, bool splice) {
   if (::access(o.ours_binary.c_str(), X_OK) != 0) {
     std::printf("  kafka-psc-proxy: %s not found (use --proxy PATH)\n", o.ours_binary.c_str());
     return std::nullopt;
@@ -96,13 +97,14 @@ std::optional<modern_path> start_ours_modern(const std::vector<std::uint16_t>& b
        << "  advertised_host: 127.0.0.1\n"
        << "admin:\n  address: " << loopback(admin) << "\n"
        << "log:\n  level: warn\n";
-  const std::string cfg_path = temp_dir() + "/ours-modern.yaml";
-  write_file(cfg_path, yaml.str());
+  if (!splice) yaml << "limits:\n  splice_min_body: 0\n";
   modern_path mp;
-  mp.p.name = "ours";
+  mp.p.name = splice ? "ours" : "ours-copy";
+  const std::string cfg_path = temp_dir() + "/" + mp.p.name + "-modern.yaml";
+  write_file(cfg_path, yaml.str());
   mp.p.process =
       std::make_unique<child>(std::vector<std::string>{o.ours_binary, "--config", cfg_path},
-                              temp_dir() + "/ours-modern.log");
+                              temp_dir() + "/" + mp.p.name + "-modern.log");
   const auto deadline = clock::now() + 20s;
   while (kpp::test::http_get(admin, "/ready", 500ms).status != 200) {
     if (!mp.p.process->running() || clock::now() > deadline) {
@@ -212,6 +214,7 @@ void print_phase(const std::string& title, const series& s, const std::vector<co
   cpu_ratio = ratio_to(s, paths, "ours", "hap-tuned", cpu_gb);
   ratio_to(s, paths, "ours", "hap-default", cpu_gb);
   ratio_to(s, paths, "hap-default", "hap-tuned", cpu_gb);
+  ratio_to(s, paths, "ours", "ours-copy", cpu_gb);  // what splice(2) saves
   std::printf(" throughput, paired per repetition:\n");
   tput_ratio = ratio_to(s, paths, "ours", "hap-tuned", mb);
   ratio_to(s, paths, "ours", "hap-default", mb);
@@ -249,7 +252,8 @@ modern_findings run_modern(const modern_options& o) {
   started.push_back(std::move(direct));
   if (auto h = start_haproxy_modern(ports, o.proxies, false)) started.push_back(std::move(*h));
   if (auto h = start_haproxy_modern(ports, o.proxies, true)) started.push_back(std::move(*h));
-  if (auto ours = start_ours_modern(ports, o.proxies)) started.push_back(std::move(*ours));
+  if (auto ours = start_ours_modern(ports, o.proxies, true)) started.push_back(std::move(*ours));
+  if (auto copy = start_ours_modern(ports, o.proxies, false)) started.push_back(std::move(*copy));
   std::vector<const path*> paths;
   for (const auto& mp : started) paths.push_back(&mp.p);
 

@@ -113,6 +113,7 @@ struct limits_config {
   std::uint32_t max_in_flight = 256;              // per connection
   std::uint64_t buffer_size = 64ull << 10;        // streaming buffer per direction and connection
   std::uint64_t assembled_memory = 256ull << 20;  // assembled responses, whole process
+  std::uint64_t splice_min_body = 64ull << 10;     // pass-through bodies spliced from; 0: never
   friend bool operator==(const limits_config&, const limits_config&) = default;
 };
 

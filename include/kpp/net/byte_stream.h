@@ -46,6 +46,9 @@ class byte_stream {
 
   // The TCP socket underneath, for socket options, peer address and the pre-protocol peek.
   virtual tcp::socket& socket() noexcept = 0;
+  // The socket when its bytes are the stream's bytes (no TLS layer), so a pump may move them
+  // with splice(2); nullptr otherwise.
+  virtual tcp::socket* splice_socket() noexcept { return nullptr; }
 
   // Fills all of `buf` through read_some.
   boost::asio::awaitable<std::size_t> read_exactly(boost::asio::mutable_buffer buf, error_code& ec);
@@ -65,6 +68,7 @@ class plain_stream final : public byte_stream {
   void shutdown_send(error_code& ec) override;
   void close() noexcept override;
   tcp::socket& socket() noexcept override { return socket_; }
+  tcp::socket* splice_socket() noexcept override { return &socket_; }
 
  private:
   tcp::socket socket_;

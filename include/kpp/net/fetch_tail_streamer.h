@@ -33,6 +33,10 @@ class fetch_tail_streamer final : public streamed_rewrite {
   [[nodiscard]] std::size_t announced_size() const noexcept override { return announced_; }
   std::optional<step> feed(protocol::bytes_view chunk) override;
   std::optional<protocol::bytes_view> finish() override;
+  [[nodiscard]] std::size_t skippable() const noexcept override {
+    return walk_ ? walk_->skippable() : 0;
+  }
+  bool skip_unseen(std::size_t n) override { return walk_ && walk_->skip_unseen(n); }
 
  private:
   std::size_t reserve();  // R, recomputed from the broker map at most once a second

@@ -66,6 +66,10 @@ class streamed_rewrite {
   // After the last payload byte: what ends the frame, exactly announced_size() minus what was
   // forwarded; valid until the next frame starts. Empty optional to stop (it has failed).
   virtual std::optional<protocol::bytes_view> finish() = 0;
+  // Payload bytes just ahead that the rewriter would only skip (a Records blob): the pump may
+  // forward up to that many without feeding them, then calls skip_unseen. False: it failed.
+  [[nodiscard]] virtual std::size_t skippable() const noexcept { return 0; }
+  virtual bool skip_unseen(std::size_t /*n*/) { return false; }
 };
 
 // What one direction does with its frames. The pump calls it from its own coroutine only.
@@ -124,6 +128,10 @@ class frame_pump {
   frame_pump(const frame_pump&) = delete;
   frame_pump& operator=(const frame_pump&) = delete;
 
+  // Pass-through bodies of at least `min_body` bytes not yet read move socket to socket with
+  // splice(2) when both streams are plain TCP; 0 keeps every byte on the buffer path.
+  void enable_splice(std::size_t min_body) noexcept { splice_min_ = min_body; }
+
   boost::asio::awaitable<pump_result> run();
 
  private:
@@ -135,8 +143,16 @@ class frame_pump {
   bool forward_body(gather& out);
   // One step of a stream_rewrite frame over the buffered bytes; false to stop.
   boost::asio::awaitable<bool> stream_step(gather& out, boost::system::error_code& ec);
+  // Splices the rest of a forwarded body (body_left_, none of it buffered). nullopt when it
+  // could not start (no pipe): the buffer path goes on; otherwise how it ended.
+  enum class splice_end : std::uint8_t { done, stopped, read_eof, read_error, write_error };
+  boost::asio::awaitable<std::optional<splice_end>> splice_body(boost::system::error_code& ec);
+  // Flushes `out`, then splices the next `n` bytes of the frame (none buffered) when it can;
+  // body_left_ is then 0 (if it could not, body_left_ is `n`). False when the pump must stop,
+  // with result.end and result.ec saying why.
+  boost::asio::awaitable<bool> splice_run(gather& out, std::size_t n, pump_result& result);
   [[nodiscard]] bool in_frame() const noexcept {
-    return body_left_ > 0 || assemble_size_ > 0 || streamed_ != nullptr;
+    return body_left_ > 0 || in_pipe_ > 0 || assemble_size_ > 0 || streamed_ != nullptr;
   }
   void update_mid_frame() noexcept { state_.mid_frame = in_frame(); }
 
@@ -151,6 +167,8 @@ class frame_pump {
   std::size_t begin_ = 0;
   std::size_t end_ = 0;
   std::size_t body_left_ = 0;  // bytes of a forwarded frame not yet written
+  std::size_t splice_min_ = 0;
+  std::size_t in_pipe_ = 0;  // spliced bytes read but not yet written
   bool first_seen_ = false;
   // The frame being assembled: read straight into storage that is never zero-filled.
   frame_outcome assembling_;

@@ -24,6 +24,7 @@ struct session_settings {
   std::size_t buffer_size = 64 * 1024;
   std::size_t max_in_flight = 256;
   std::size_t assembled_memory = 256 * 1024 * 1024;  // all sessions' assembled responses
+  std::size_t splice_min_body = 64 * 1024;  // pass-through bodies this long go by splice(2)
   std::chrono::milliseconds dial_timeout{10000};
   std::chrono::milliseconds idle_timeout{0};   // 0: off
   // A new connection must send its first bytes (after any PROXY header) within this.

@@ -47,6 +47,15 @@ class fetch_response_stream {
   // is sticky: every later call returns it.
   [[nodiscard]] result<fetch_stream_step> feed(bytes_view chunk);
 
+  // Payload bytes just ahead that the walk would only skip and forward (a Records blob, a
+  // name, before the top-level section): the caller may forward them without feeding them.
+  [[nodiscard]] std::size_t skippable() const noexcept {
+    return !failed_ && skipping_ && !in_tail_ ? skip_left_ : 0;
+  }
+  // Accounts for `n` <= skippable() bytes forwarded unseen; false (and nothing changes) for
+  // more.
+  [[nodiscard]] bool skip_unseen(std::size_t n) noexcept;
+
   // The whole payload was walked; tail() is complete.
   [[nodiscard]] bool done() const noexcept { return phase_ == phase::done; }
   // The top-level tagged section (count included) as received; complete once done().

@@ -143,6 +143,9 @@ TEST(Validate, EveryProblemNamesKeyValueAndExpectedForm) {
        "limits.buffer_size: 100 is out of range; expected 512 bytes up to 64MiB, e.g. 64KiB"},
       {"tiny assembly budget", [](config& c) { c.limits.assembled_memory = 1000; },
        "limits.assembled_memory: 1000 is out of range; expected 1MiB up to 1TiB, e.g. 256MiB"},
+      {"tiny splice threshold", [](config& c) { c.limits.splice_min_body = 100; },
+       "limits.splice_min_body: 100 is out of range; expected 0 (never splice) or 4KiB up to "
+       "1GiB, e.g. 64KiB"},
       {"zero in flight", [](config& c) { c.limits.max_in_flight = 0; },
        "limits.max_in_flight: 0 is out of range; expected 1..65536, e.g. 256"},
       {"zero connections", [](config& c) { c.limits.max_connections = 0; },

@@ -56,6 +56,7 @@ TEST(YamlLoader, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(c.limits.max_in_flight, 256u);
   EXPECT_EQ(c.limits.buffer_size, 64u << 10);
   EXPECT_EQ(c.limits.assembled_memory, 256u << 20);
+  EXPECT_EQ(c.limits.splice_min_body, 64u << 10);
   EXPECT_EQ(c.admin.address, (host_port{"0.0.0.0", 9080}));
   EXPECT_EQ(c.admin.health_path, "/health");
   EXPECT_EQ(c.admin.ready_path, "/ready");
@@ -100,7 +101,7 @@ brokers:
 discovery: {metadata_refresh: 10s, client_id: me}
 timeouts: {dial: 3s, read: 1m, write: 20s, idle: 10m, drain: 5s}
 limits: {max_frame_size: 1MiB, max_connections: 5, max_in_flight: 8, buffer_size: 4096,
-         assembled_memory: 64MiB}
+         assembled_memory: 64MiB, splice_min_body: 0}
 forbidden_api_keys: [21, 20, 20]
 admin: {enabled: true, address: 127.0.0.1:9999, health_path: /h, ready_path: /r, metrics_path: /m}
 log: {level: debug, format: json}
@@ -132,6 +133,7 @@ proxy_protocol: {enabled: true, allowed_sources: [10.0.0.0/8, "fd00::/8"], heade
   EXPECT_EQ(c.timeouts.idle, millis{600'000});
   EXPECT_EQ(c.limits.buffer_size, 4096u);
   EXPECT_EQ(c.limits.assembled_memory, 64u << 20);
+  EXPECT_EQ(c.limits.splice_min_body, 0u);
   EXPECT_EQ(c.forbidden_api_keys, (std::vector<std::int16_t>{20, 21}));
   EXPECT_EQ(c.admin.ready_path, "/r");
   EXPECT_EQ(c.log.level, log_level::debug);

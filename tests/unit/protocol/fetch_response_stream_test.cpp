@@ -255,6 +255,72 @@ TEST(FetchResponseStream, RecordsLongerThanAnyBufferAreSkippedNotKept) {
   }
 }
 
+// The splice path: the pump forwards what skippable() reports without feeding it. Walking a
+// payload that way must end exactly as feeding every byte does, and never offer the tail.
+TEST(FetchResponseStream, SkippedBytesCanGoUnseen) {
+  constexpr std::size_t big = 70000;
+  auto payload = byte_builder{}
+                     .append(header(false))
+                     .i32(0)
+                     .i16(0)
+                     .i32(0)
+                     .carray(1)
+                     .uuid(0x33)
+                     .carray(1)
+                     .i32(0)
+                     .i16(0)
+                     .i64(0)
+                     .i64(0)
+                     .i64(0)
+                     .null_carray()
+                     .i32(-1)
+                     .uvarint(big + 1)
+                     .repeat(big, 0x5A)
+                     .no_tags()
+                     .append(tail_with_endpoints())  // the topic's tags
+                     .no_tags();                     // the top-level section
+  const auto p = payload.view();
+  for (const std::size_t chunk : {std::size_t{1}, std::size_t{7}, std::size_t{4096}}) {
+    SCOPED_TRACE(chunk);
+    auto s = fetch_response_stream::start(13, p.size());
+    ASSERT_TRUE(s);
+    std::size_t at = 0, unseen = 0, forwarded = 0;
+    while (at < p.size()) {
+      if (const auto ahead = s->skippable(); ahead > 1000) {
+        ASSERT_LE(at + ahead, p.size() - 1);     // never the tail's last byte
+        ASSERT_TRUE(s->skip_unseen(ahead - 3));  // part of it, then the rest fed
+        unseen += ahead - 3;
+        forwarded += ahead - 3;
+        at += ahead - 3;
+        ASSERT_EQ(s->skippable(), 3u);
+        continue;
+      }
+      const auto step = s->feed(p.subspan(at, std::min(chunk, p.size() - at)));
+      ASSERT_TRUE(step) << step.error().describe();
+      forwarded += step->forward;
+      at += step->taken;
+    }
+    ASSERT_TRUE(s->done());
+    EXPECT_GE(unseen, big - 3 - chunk);  // all but what one chunk fed first
+    EXPECT_EQ(forwarded, s->tail_offset());
+    EXPECT_TRUE(std::ranges::equal(s->tail(), p.subspan(s->tail_offset())));
+    EXPECT_EQ(s->skippable(), 0u);  // done: nothing more
+    EXPECT_FALSE(s->skip_unseen(1));
+  }
+}
+
+TEST(FetchResponseStream, SkipUnseenRefusesMoreThanIsSkippable) {
+  const golden g{"v16", 16, false, tail_with_endpoints()};
+  const auto payload = g.payload();
+  auto s = fetch_response_stream::start(16, payload.size());
+  ASSERT_TRUE(s);
+  EXPECT_EQ(s->skippable(), 4u);  // the correlation id: a fixed field, skipped by length
+  EXPECT_FALSE(s->skip_unseen(payload.size()));
+  EXPECT_TRUE(s->skip_unseen(0));
+  ASSERT_TRUE(s->feed(payload.view()));
+  EXPECT_TRUE(s->done());
+}
+
 TEST(FetchResponseStream, TruncationAtEveryOffsetFails) {
   for (const auto& g : goldens()) {
     SCOPED_TRACE(g.name);
