@@ -53,8 +53,9 @@ class session::request_side final : public frame_handler {
       s_.ctx_.metrics->count_request(o.entry.api_key);
     return o;
   }
-  std::optional<bytes_view> rewrite(const frame_outcome& /*frame*/, bytes_view payload) override {
-    return payload;  // requests are never assembled
+  std::optional<payload_pieces> rewrite(const frame_outcome& /*frame*/,
+                                        bytes_view payload) override {
+    return payload_pieces{{payload}};  // requests are never assembled
   }
   void forwarded(std::size_t bytes) noexcept override {
     s_.listener_->bytes_client_to_upstream.add(bytes);
@@ -140,14 +141,16 @@ class session::response_side final : public frame_handler {
       spdlog::error("{} releasing assembly memory: {}", s_.peer(), e.what());
     }
   }
-  std::optional<bytes_view> rewrite(const frame_outcome& frame, bytes_view payload) override {
+  std::optional<payload_pieces> rewrite(const frame_outcome& frame, bytes_view payload) override {
     const auto& entry = frame.entry;
+    // Only the changed bytes are new (for Produce and Fetch, the NodeEndpoints array): the
+    // rest is written from the assembled payload itself.
     auto& out = s_.rewritten_;
     out.clear();
     if (out.capacity() > 1024 * 1024) protocol::byte_buffer().swap(out);
     auto mapper = s_.ctx_.brokers->mapper();
-    auto result = protocol::rewrite_response(entry.action, entry.api_key, entry.api_version,
-                                             payload, mapper, out);
+    auto result = protocol::splice_response(entry.action, entry.api_key, entry.api_version, payload,
+                                            mapper, out);
     if (!result) {
       s_.ctx_.metrics->count_rewrite_failure(entry.api_key);
       const auto cause = result.error().code == protocol::errc::unmapped_node
@@ -165,9 +168,10 @@ class session::response_side final : public frame_handler {
                          " response: " + result.error().describe());
       return std::nullopt;
     }
-    if (!result->changed) return payload;
+    if (!result->stats.changed) return payload_pieces{{payload}};
     s_.ctx_.metrics->count_rewrite(entry.api_key);
-    return bytes_view(out);
+    return payload_pieces{
+        {payload.first(result->head), bytes_view(out), payload.last(result->tail)}};
   }
   streamed_rewrite* start_streamed(const frame_outcome& frame, std::size_t frame_size) override {
     return fetch_.start(frame.entry, frame_size) ? &fetch_ : nullptr;
@@ -177,6 +181,9 @@ class session::response_side final : public frame_handler {
   }
   bool at_rest() override {
     waiting_logged_ = false;
+    // What was rewritten is written: an idle connection keeps no buffer (ApiVersions, the
+    // first answer of every connection, would otherwise stay for the connection's life).
+    if (s_.rewritten_.capacity() != 0) protocol::byte_buffer().swap(s_.rewritten_);
     if ((s_.draining_ || s_.client_done_) && s_.responses_done()) {
       s_.close(s_.draining_ ? close_reason::shutdown : close_reason::client_closed);
       return false;
@@ -222,6 +229,14 @@ awaitable<void> session::request_pump() {
 }
 
 awaitable<void> session::response_pump() {
+  // However this pump ends (an exception too), the request side stops waiting for it.
+  struct on_end {
+    session& s;
+    ~on_end() {
+      s.response_pump_running_ = false;
+      s.pumps_done_.cancel();
+    }
+  } end{*this};
   response_side side(*this);
   frame_pump pump(*upstream_, *client_, responses_, side, ctx_.settings.buffer_size,
                   ctx_.settings.max_frame_size);

@@ -46,15 +46,22 @@ class byte_stream {
 
   // The TCP socket underneath, for socket options, peer address and the pre-protocol peek.
   virtual tcp::socket& socket() noexcept = 0;
+  // Plain TCP only (else null): the socket the pumps then read, wait on and write directly,
+  // with no virtual call and no coroutine frame per wait or write. An idle plain connection
+  // thus holds no frame for its waits (the frame_pump's fill).
+  [[nodiscard]] tcp::socket* plain_socket() const noexcept { return plain_; }
 
   // Fills all of `buf` through read_some.
   boost::asio::awaitable<std::size_t> read_exactly(boost::asio::mutable_buffer buf, error_code& ec);
+
+ protected:
+  tcp::socket* plain_ = nullptr;  // set by plain_stream to its own socket
 };
 
 // Plain TCP. Expects a non-blocking socket once the pumps run (the session sets it).
 class plain_stream final : public byte_stream {
  public:
-  explicit plain_stream(tcp::socket s) : socket_(std::move(s)) {}
+  explicit plain_stream(tcp::socket s) : socket_(std::move(s)) { plain_ = &socket_; }
 
   std::size_t try_read_some(boost::asio::mutable_buffer buf, error_code& ec) override;
   boost::asio::awaitable<void> wait_readable(error_code& ec) override;
