@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <memory>
 
 #include "kpp/net/fetch_tail_streamer.h"
 #include "kpp/net/session.h"
@@ -69,10 +70,7 @@ class session::request_side final : public frame_handler {
 // close once draining (or half-closed) and nothing more is owed.
 class session::response_side final : public frame_handler {
  public:
-  explicit response_side(session& s)
-      : s_(s), fetch_(s.ctx_, [&s](protocol_error_cause cause, const std::string& what) {
-          s.fail(cause, what);
-        }) {}
+  explicit response_side(session& s) : s_(s) {}
 
   bool closed() const noexcept override { return s_.closed_; }
   bool take_frame() override { return true; }
@@ -174,7 +172,14 @@ class session::response_side final : public frame_handler {
         {payload.first(result->head), bytes_view(out), payload.last(result->tail)}};
   }
   streamed_rewrite* start_streamed(const frame_outcome& frame, std::size_t frame_size) override {
-    return fetch_.start(frame.entry, frame_size) ? &fetch_ : nullptr;
+    // Made at the first flexible Fetch: a connection that never fetches (a producer, an idle
+    // one) does not carry it (~300 bytes).
+    if (!fetch_) {
+      fetch_ = std::make_unique<fetch_tail_streamer>(
+          s_.ctx_,
+          [&s = s_](protocol_error_cause cause, const std::string& what) { s.fail(cause, what); });
+    }
+    return fetch_->start(frame.entry, frame_size) ? fetch_.get() : nullptr;
   }
   void forwarded(std::size_t bytes) noexcept override {
     s_.listener_->bytes_upstream_to_client.add(bytes);
@@ -194,7 +199,7 @@ class session::response_side final : public frame_handler {
  private:
   session& s_;
   bool waiting_logged_ = false;
-  fetch_tail_streamer fetch_;  // flexible Fetch responses, rewritten as they go by
+  std::unique_ptr<fetch_tail_streamer> fetch_;  // flexible Fetch responses, as they go by
 };
 
 awaitable<void> session::request_pump() {
