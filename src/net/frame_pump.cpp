@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <cstring>
+#include <utility>
 
 namespace kpp::net {
 
@@ -10,6 +14,7 @@ namespace asio = boost::asio;
 using asio::awaitable;
 using boost::system::error_code;
 using protocol::bytes_view;
+using tcp = asio::ip::tcp;
 
 namespace {
 
@@ -47,7 +52,8 @@ struct frame_pump::gather {
 };
 
 frame_pump::~frame_pump() {
-  if (assembled_) handler_.release(assemble_size_);  // the session ended mid-assembly
+  // The session ended mid-assembly, or the allocation after the reservation threw.
+  if (reserved_ > 0) handler_.release(reserved_);
 }
 
 // Queues what is buffered of a forwarded frame's remaining bytes; false at a frame start.
@@ -74,7 +80,9 @@ awaitable<std::size_t> frame_pump::fill(error_code& ec) {
   }
   for (;;) {
     if (buf_.empty()) buf_ = pooled_buffer(buffer_size_);
-    const auto n = from_.try_read_some(asio::buffer(buf_.data() + end_, buffer_size_ - end_), ec);
+    const auto room = asio::buffer(buf_.data() + end_, buffer_size_ - end_);
+    auto* const plain = from_.plain_socket();
+    const auto n = plain ? plain->read_some(room, ec) : from_.try_read_some(room, ec);
     if (!ec) {
       end_ += n;
       state_.last_read = std::chrono::steady_clock::now();
@@ -83,7 +91,12 @@ awaitable<std::size_t> frame_pump::fill(error_code& ec) {
     if (!would_block(ec)) co_return 0;
     ec.clear();
     if (end_ == 0 && !in_frame()) buf_.release();
-    co_await from_.wait_readable(ec);
+    if (plain) {
+      co_await plain->async_wait(tcp::socket::wait_read,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    } else {
+      co_await from_.wait_readable(ec);
+    }
     if (ec || handler_.closed()) co_return 0;
   }
 }
@@ -93,7 +106,11 @@ awaitable<bool> frame_pump::write(std::span<const asio::const_buffer> bufs, std:
   state_.writing = true;
   state_.write_started = std::chrono::steady_clock::now();
   state_.bytes_in_flight = bytes;
-  co_await to_.write(bufs, ec);
+  if (auto* plain = to_.plain_socket()) {
+    co_await asio::async_write(*plain, bufs, asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    co_await to_.write(bufs, ec);
+  }
   state_.writing = false;
   state_.bytes_in_flight = 0;
   if (!ec) handler_.forwarded(bytes);
@@ -206,14 +223,19 @@ awaitable<pump_result> frame_pump::run() {
         const auto rewritten =
             handler_.rewrite(assembling_, bytes_view(assembled_.get(), assemble_size_));
         if (!rewritten) co_return stop(pump_end::stopped);
-        const auto n = static_cast<std::uint32_t>(rewritten->size());
+        const auto total = rewritten->size();
+        const auto n = static_cast<std::uint32_t>(total);
         const std::array<std::byte, 4> size{std::byte(n >> 24), std::byte(n >> 16),
                                             std::byte(n >> 8), std::byte(n)};
-        const std::array<asio::const_buffer, 2> bufs{
-            asio::buffer(size), asio::buffer(rewritten->data(), rewritten->size())};
-        const bool ok = co_await write(bufs, 4 + rewritten->size(), ec);
+        std::array<asio::const_buffer, 4> bufs{asio::buffer(size)};
+        std::size_t count = 1;
+        for (const auto part : rewritten->parts) {
+          if (!part.empty()) bufs[count++] = asio::buffer(part.data(), part.size());
+        }
+        const bool ok =
+            co_await write(std::span<const asio::const_buffer>(bufs.data(), count), 4 + total, ec);
         assembled_.reset();
-        handler_.release(assemble_size_);
+        handler_.release(std::exchange(reserved_, 0));
         assemble_size_ = assembled_have_ = 0;
         update_mid_frame();
         if (!ok) {
@@ -283,6 +305,7 @@ awaitable<pump_result> frame_pump::run() {
         assemble_size_ = 0;
         co_return stop(pump_end::stopped);
       }
+      reserved_ = size;
       assembled_ = std::make_unique_for_overwrite<std::byte[]>(size);
       assembled_have_ = 0;
     }

@@ -33,8 +33,8 @@ ssize_t splice_nonblocking(int from, int to, std::size_t n) {
 }  // namespace
 
 awaitable<std::optional<frame_pump::splice_end>> frame_pump::splice_body(error_code& ec) {
-  auto* in = from_.splice_socket();
-  auto* out = to_.splice_socket();
+  auto* in = from_.plain_socket();
+  auto* out = to_.plain_socket();
   if (in == nullptr || out == nullptr) co_return std::nullopt;
   auto pipe = splice_pipe::acquire();
   if (!pipe) co_return std::nullopt;

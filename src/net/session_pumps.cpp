@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <memory>
 
 #include "kpp/net/fetch_tail_streamer.h"
 #include "kpp/net/session.h"
@@ -53,8 +54,9 @@ class session::request_side final : public frame_handler {
       s_.ctx_.metrics->count_request(o.entry.api_key);
     return o;
   }
-  std::optional<bytes_view> rewrite(const frame_outcome& /*frame*/, bytes_view payload) override {
-    return payload;  // requests are never assembled
+  std::optional<payload_pieces> rewrite(const frame_outcome& /*frame*/,
+                                        bytes_view payload) override {
+    return payload_pieces{{payload}};  // requests are never assembled
   }
   void forwarded(std::size_t bytes) noexcept override {
     s_.listener_->bytes_client_to_upstream.add(bytes);
@@ -68,10 +70,7 @@ class session::request_side final : public frame_handler {
 // close once draining (or half-closed) and nothing more is owed.
 class session::response_side final : public frame_handler {
  public:
-  explicit response_side(session& s)
-      : s_(s), fetch_(s.ctx_, [&s](protocol_error_cause cause, const std::string& what) {
-          s.fail(cause, what);
-        }) {}
+  explicit response_side(session& s) : s_(s) {}
 
   bool closed() const noexcept override { return s_.closed_; }
   bool take_frame() override { return true; }
@@ -140,14 +139,16 @@ class session::response_side final : public frame_handler {
       spdlog::error("{} releasing assembly memory: {}", s_.peer(), e.what());
     }
   }
-  std::optional<bytes_view> rewrite(const frame_outcome& frame, bytes_view payload) override {
+  std::optional<payload_pieces> rewrite(const frame_outcome& frame, bytes_view payload) override {
     const auto& entry = frame.entry;
+    // Only the changed bytes are new (for Produce and Fetch, the NodeEndpoints array): the
+    // rest is written from the assembled payload itself.
     auto& out = s_.rewritten_;
     out.clear();
     if (out.capacity() > 1024 * 1024) protocol::byte_buffer().swap(out);
     auto mapper = s_.ctx_.brokers->mapper();
-    auto result = protocol::rewrite_response(entry.action, entry.api_key, entry.api_version,
-                                             payload, mapper, out);
+    auto result = protocol::splice_response(entry.action, entry.api_key, entry.api_version, payload,
+                                            mapper, out);
     if (!result) {
       s_.ctx_.metrics->count_rewrite_failure(entry.api_key);
       const auto cause = result.error().code == protocol::errc::unmapped_node
@@ -165,18 +166,29 @@ class session::response_side final : public frame_handler {
                          " response: " + result.error().describe());
       return std::nullopt;
     }
-    if (!result->changed) return payload;
+    if (!result->stats.changed) return payload_pieces{{payload}};
     s_.ctx_.metrics->count_rewrite(entry.api_key);
-    return bytes_view(out);
+    return payload_pieces{
+        {payload.first(result->head), bytes_view(out), payload.last(result->tail)}};
   }
   streamed_rewrite* start_streamed(const frame_outcome& frame, std::size_t frame_size) override {
-    return fetch_.start(frame.entry, frame_size) ? &fetch_ : nullptr;
+    // Made at the first flexible Fetch: a connection that never fetches (a producer, an idle
+    // one) does not carry it (~300 bytes).
+    if (!fetch_) {
+      fetch_ = std::make_unique<fetch_tail_streamer>(
+          s_.ctx_,
+          [&s = s_](protocol_error_cause cause, const std::string& what) { s.fail(cause, what); });
+    }
+    return fetch_->start(frame.entry, frame_size) ? fetch_.get() : nullptr;
   }
   void forwarded(std::size_t bytes) noexcept override {
     s_.listener_->bytes_upstream_to_client.add(bytes);
   }
   bool at_rest() override {
     waiting_logged_ = false;
+    // What was rewritten is written: an idle connection keeps no buffer (ApiVersions, the
+    // first answer of every connection, would otherwise stay for the connection's life).
+    if (s_.rewritten_.capacity() != 0) protocol::byte_buffer().swap(s_.rewritten_);
     if ((s_.draining_ || s_.client_done_) && s_.responses_done()) {
       s_.close(s_.draining_ ? close_reason::shutdown : close_reason::client_closed);
       return false;
@@ -187,7 +199,7 @@ class session::response_side final : public frame_handler {
  private:
   session& s_;
   bool waiting_logged_ = false;
-  fetch_tail_streamer fetch_;  // flexible Fetch responses, rewritten as they go by
+  std::unique_ptr<fetch_tail_streamer> fetch_;  // flexible Fetch responses, as they go by
 };
 
 awaitable<void> session::request_pump() {
@@ -223,6 +235,14 @@ awaitable<void> session::request_pump() {
 }
 
 awaitable<void> session::response_pump() {
+  // However this pump ends (an exception too), the request side stops waiting for it.
+  struct on_end {
+    session& s;
+    ~on_end() {
+      s.response_pump_running_ = false;
+      s.pumps_done_.cancel();
+    }
+  } end{*this};
   response_side side(*this);
   frame_pump pump(*upstream_, *client_, responses_, side, ctx_.settings.buffer_size,
                   ctx_.settings.max_frame_size);

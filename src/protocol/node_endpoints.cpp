@@ -92,12 +92,9 @@ bool rewrite_node_endpoints(wire_reader& r, const address_mapper& map, wire_writ
   return true;
 }
 
-result<rewrite_stats> splice_node_endpoints(bytes_view body, bytes_view array,
-                                            const address_mapper& map, byte_buffer& out) {
+result<rewrite_stats> rewrite_node_endpoints_array(bytes_view body, bytes_view array,
+                                                   const address_mapper& map, byte_buffer& out) {
   const std::size_t mark = out.size();
-  const auto before = static_cast<std::size_t>(array.data() - body.data());
-  out.reserve(mark + body.size() + 64);
-  out.insert(out.end(), body.begin(), body.begin() + static_cast<std::ptrdiff_t>(before));
   wire_reader r{array};
   wire_writer w{out};
   rewrite_stats stats;
@@ -109,31 +106,23 @@ result<rewrite_stats> splice_node_endpoints(bytes_view body, bytes_view array,
     out.resize(mark);
     return rewrite_stats{};
   }
-  out.insert(out.end(), array.end(), body.end());
   stats.changed = true;
   return stats;
 }
 
-result<rewrite_stats> splice_tagged_node_endpoints(bytes_view body, std::size_t entry,
-                                                   bytes_view array, const address_mapper& map,
-                                                   byte_buffer& out) {
+result<rewrite_stats> rewrite_tagged_node_endpoints_entry(bytes_view body, bytes_view array,
+                                                          const address_mapper& map,
+                                                          byte_buffer& out) {
   const std::size_t mark = out.size();
-  out.reserve(mark + body.size() + 64);
-  out.insert(out.end(), body.begin(), body.begin() + static_cast<std::ptrdiff_t>(entry));
   wire_writer w{out};
   w.uvarint(0);  // tag 0: NodeEndpoints
   // The tag's size precedes its data but is only known once the data is written: write the
   // data first, then insert the size in front of it (a few bytes moved, no second buffer).
   const std::size_t data_at = out.size();
-  wire_reader r{array};
-  rewrite_stats stats;
-  if (!rewrite_node_endpoints(r, map, w, stats) || !r.expect_end("node_endpoints")) {
+  auto stats = rewrite_node_endpoints_array(body, array, map, out);
+  if (!stats || !stats->changed) {
     out.resize(mark);
-    return rebase(r.err(), body, array);
-  }
-  if (stats.addresses == 0) {  // an empty array: nothing to change, forward the input
-    out.resize(mark);
-    return rewrite_stats{};
+    return stats;
   }
   auto size = static_cast<std::uint32_t>(out.size() - data_at);
   std::array<std::byte, 5> prefix{};
@@ -146,9 +135,45 @@ result<rewrite_stats> splice_tagged_node_endpoints(bytes_view body, std::size_t 
   } while (size != 0);
   out.insert(out.begin() + static_cast<std::ptrdiff_t>(data_at), prefix.begin(),
              prefix.begin() + static_cast<std::ptrdiff_t>(len));
-  out.insert(out.end(), array.end(), body.end());
-  stats.changed = true;
   return stats;
+}
+
+namespace {
+
+// `body` with body[from, to) replaced by what `middle` appends, appended to `out`.
+template <class Middle>
+result<rewrite_stats> splice(bytes_view body, std::size_t from, std::size_t to, byte_buffer& out,
+                             Middle&& middle) {
+  const std::size_t mark = out.size();
+  out.reserve(mark + body.size() + 64);
+  out.insert(out.end(), body.begin(), body.begin() + static_cast<std::ptrdiff_t>(from));
+  auto stats = middle();
+  if (!stats || !stats->changed) {
+    out.resize(mark);
+    return stats;
+  }
+  out.insert(out.end(), body.begin() + static_cast<std::ptrdiff_t>(to), body.end());
+  return stats;
+}
+
+std::size_t end_of(bytes_view body, bytes_view part) {
+  return static_cast<std::size_t>(part.data() - body.data()) + part.size();
+}
+
+}  // namespace
+
+result<rewrite_stats> splice_node_endpoints(bytes_view body, bytes_view array,
+                                            const address_mapper& map, byte_buffer& out) {
+  const auto from = static_cast<std::size_t>(array.data() - body.data());
+  return splice(body, from, end_of(body, array), out,
+                [&] { return rewrite_node_endpoints_array(body, array, map, out); });
+}
+
+result<rewrite_stats> splice_tagged_node_endpoints(bytes_view body, std::size_t entry,
+                                                   bytes_view array, const address_mapper& map,
+                                                   byte_buffer& out) {
+  return splice(body, entry, end_of(body, array), out,
+                [&] { return rewrite_tagged_node_endpoints_entry(body, array, map, out); });
 }
 
 bool read_top_level_tags(wire_reader& r, tagged_node_endpoints& out) {

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -32,6 +33,8 @@
 #include "kpp/routing/fetch_reserve.h"
 #include "support/kafka_clients.h"
 #include "support/kfake.h"
+#include "support/metrics_scrape.h"
+#include "support/poll.h"
 #include "support/ports.h"
 #include "support/raw_client.h"
 
@@ -763,6 +766,75 @@ TEST_P(KfakeRawProtocol, BigFlexibleFetchStreamsInConstantMemory) {
 
 INSTANTIATE_TEST_SUITE_P(Modes, KfakeRawProtocol,
                          ::testing::Values(proxy_mode::yaml_node_id, proxy_mode::grepplabs_flags),
+                         [](const auto& param_info) {
+                           return std::string(to_string(param_info.param));
+                         });
+
+// Issue 14's memory bound: 20 clients, each with a ~50 MB flexible Fetch response
+// outstanding (asked for, never read). The proxy streams them through its fixed buffers and
+// stops reading each upstream when its client stops, so its RSS stays within
+// limits.assembled_memory (256 MiB, the default) + 64 MiB; assembling them would take 1 GB.
+class KfakeOutstandingFetch : public KfakeRawProtocol {};
+
+TEST_P(KfakeOutstandingFetch, TwentyUnreadBigFetchResponsesStayWithinTheBound) {
+  kfake_options opts;
+  opts.topics = "big";
+  opts.partitions = 1;
+  start(opts);
+  constexpr int records = 50000;  // x 1 KiB
+  {
+    kpp::test::producer p(cluster_->address(0), {{"linger.ms", "20"}, {"batch.size", "1000000"}});
+    const std::string value(1024, 'x');
+    for (int i = 0; i < records; ++i) ASSERT_TRUE(p.produce("big", "", value, 0)) << p.last_error();
+    ASSERT_TRUE(p.flush(60s)) << p.last_error();
+  }
+  std::vector<topic_info> topics;
+  const auto brokers = metadata_brokers(proxy_->bootstrap_port, 12, &topics);
+  const topic_info* t = nullptr;
+  for (const auto& x : topics)
+    if (x.name == "big") t = &x;
+  ASSERT_NE(t, nullptr);
+  const auto port = static_cast<std::uint16_t>(brokers.at(t->leaders.at(0)));
+  constexpr int clients = 20;
+  std::vector<std::unique_ptr<raw_client>> cs;
+  for (int i = 0; i < clients; ++i) {
+    cs.push_back(std::make_unique<raw_client>(port));
+    ASSERT_TRUE(cs.back()->connected());
+    ASSERT_TRUE(call(*cs.back(), 18, 3, api_versions_request(3)));
+  }
+  for (int i = 0; i < clients; ++i) {
+    ASSERT_TRUE(cs[static_cast<std::size_t>(i)]->send(
+        kpp::test::request_frame_v2(1, 16, 5000 + i, to_u8(fetch_request(16, *t, 0, 64 << 20)))));
+  }
+  // Every response has started (its first bytes wait on its client's socket); they are
+  // outstanding once the bytes sent to clients stop growing: each is stuck on its socket.
+  for (auto& c : cs) ASSERT_TRUE(c->readable(30s)) << "a Fetch response never started";
+  const std::string sent_family = "kafka_psc_proxy_listener_upstream_to_client_bytes_total";
+  long last = -1;
+  int steady = 0;
+  const bool settled = kpp::test::poll_until(
+      [&] {
+        const long now = kpp::test::metric_sum(proxy_->admin_port, sent_family).value_or(-1);
+        steady = now == last && now > 0 ? steady + 1 : 0;
+        last = now;
+        return steady >= 25;  // 0.5 s without a byte more
+      },
+      60s);
+  ASSERT_TRUE(settled) << "the proxy kept sending for 60 s";
+  const pid_t pid = proxy_->process.pid();
+  const auto rss = proc_status_bytes(pid, "VmRSS");
+  const auto hwm = proc_status_bytes(pid, "VmHWM");
+  std::printf(
+      "[%s] %d unread Fetch v16 responses of ~50 MB: %ld bytes reached the clients; "
+      "proxy VmRSS %llu KiB, VmHWM %llu KiB\n",
+      to_string(GetParam()), clients, last, static_cast<unsigned long long>(rss / 1024),
+      static_cast<unsigned long long>(hwm / 1024));
+  ASSERT_LT(last, static_cast<long>(clients) * 50'000'000)
+      << "the clients received the responses whole: nothing was outstanding";
+  EXPECT_LE(hwm, (256ull << 20) + (64ull << 20));
+}
+
+INSTANTIATE_TEST_SUITE_P(Yaml, KfakeOutstandingFetch, ::testing::Values(proxy_mode::yaml_node_id),
                          [](const auto& param_info) {
                            return std::string(to_string(param_info.param));
                          });

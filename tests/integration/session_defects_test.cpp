@@ -7,10 +7,15 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -193,93 +198,6 @@ class scripted_upstream {
   std::thread thread_;
 };
 
-// A client socket with the knobs these tests need (small receive buffer, RST, half-close).
-class test_client {
- public:
-  explicit test_client(std::uint16_t port, int rcvbuf = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (rcvbuf > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-      ::close(fd_);
-      fd_ = -1;
-    }
-  }
-  ~test_client() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  [[nodiscard]] bool connected() const { return fd_ >= 0; }
-  bool send(const bytes& b) {
-    std::size_t done = 0;
-    while (done < b.size()) {
-      pollfd p{fd_, POLLOUT, 0};
-      if (::poll(&p, 1, 5000) <= 0) return false;
-      const auto n = ::send(fd_, b.data() + done, b.size() - done, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      done += static_cast<std::size_t>(n);
-    }
-    return true;
-  }
-  // Bytes can be read now (or within `timeout`).
-  bool readable(std::chrono::milliseconds timeout) {
-    pollfd p{fd_, POLLIN, 0};
-    return ::poll(&p, 1, static_cast<int>(timeout.count())) > 0;
-  }
-  // One whole frame (size + payload); nullopt on close or timeout.
-  std::optional<bytes> read_frame(std::chrono::milliseconds timeout = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    bytes head(4);
-    if (!read_exact(head.data(), 4, deadline)) return std::nullopt;
-    const auto size = static_cast<std::uint32_t>(get_i32(head, 0));
-    bytes frame(4 + size);
-    std::copy(head.begin(), head.end(), frame.begin());
-    if (!read_exact(frame.data() + 4, size, deadline)) return std::nullopt;
-    return frame;
-  }
-  // True when the proxy closed the connection (EOF or reset) within `timeout`, reading and
-  // discarding whatever comes before.
-  bool closed_by_peer(std::chrono::milliseconds timeout = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::uint8_t sink[65536];
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      const auto got = ::recv(fd_, sink, sizeof sink, 0);
-      if (got == 0) return true;
-      if (got < 0) return errno == ECONNRESET || errno == EPIPE;
-    }
-    return false;
-  }
-  void half_close() { ::shutdown(fd_, SHUT_WR); }
-  // Close with a reset (SO_LINGER 0): the proxy's pending writes fail.
-  void reset() {
-    linger l{1, 0};
-    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
-    ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  bool read_exact(std::uint8_t* out, std::size_t n, std::chrono::steady_clock::time_point dl) {
-    std::size_t done = 0;
-    while (done < n) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          dl - std::chrono::steady_clock::now());
-      if (left.count() <= 0) return false;
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-      const auto got = ::recv(fd_, out + done, n - done, 0);
-      if (got <= 0) return false;
-      done += static_cast<std::size_t>(got);
-    }
-    return true;
-  }
-  int fd_ = -1;
-};
-
 bytes produce_acks0(std::int32_t corr) {
   bytes body;
   put_i16(body, -1);    // transactional_id: null
@@ -339,7 +257,7 @@ TEST_F(SessionDefects, FailedClientWriteClosesTheSessionAndReleasesItsDescriptor
   start(up.address(), "limits:\n  max_in_flight: 4\n");
   const int baseline = proxy_->open_fds();
   {
-    test_client c(port_, 4096);
+    raw_client c(port_, 4096);
     ASSERT_TRUE(c.connected());
     bytes pipeline;
     for (std::int32_t i = 0; i < 800; ++i) {
@@ -381,7 +299,7 @@ TEST_F(SessionDefects, WriteTimeoutHoldsWhileTheOtherDirectionWrites) {
   start(up.address(), "timeouts:\n  write: 500ms\n");
   const std::string series = "kafka_psc_proxy_sessions_closed_total{reason=\"client_io_error\"}";
   const double before = metric(series);
-  test_client c(port_, 4096);
+  raw_client c(port_, 4096);
   ASSERT_TRUE(c.connected());
   ASSERT_TRUE(c.send(request_frame(heartbeat, 0, 0, bytes(12, 0))));
   ASSERT_TRUE(c.readable(5s));  // the response has started
@@ -413,10 +331,10 @@ TEST_F(SessionDefects, ClosedSessionDoesNotDialOn) {
     std::string error;
     ASSERT_TRUE(metadata_round_trip(first, 1, 1, &error)) << error << proxy_->output();
   }
-  test_client c(setup_.bootstrap_port);
+  raw_client c(setup_.bootstrap_port);
   ASSERT_TRUE(c.connected());
   ASSERT_TRUE(c.send(request_frame(heartbeat, 0, 1, bytes(12, 0))));
-  ASSERT_TRUE(c.closed_by_peer()) << proxy_->output();
+  ASSERT_TRUE(c.closed_by_peer(10s)) << proxy_->output();
   ASSERT_TRUE(proxy_->wait_for_output("idle for", 5s));  // closed by the idle timeout
   EXPECT_FALSE(eventually([&] { return live.accepted() > 0; }, 2s))
       << "a closed session dialed the next bootstrap server\n"
@@ -429,7 +347,7 @@ TEST_F(SessionDefects, DrainDoesNotCutAForwardedResponse) {
   constexpr std::size_t body = 8 * 1024 * 1024;
   scripted_upstream up([&](std::int16_t, std::int32_t corr) { return response_frame(corr, body); });
   start(up.address(), "");
-  test_client c(port_, 4096);
+  raw_client c(port_, 4096);
   ASSERT_TRUE(c.connected());
   ASSERT_TRUE(c.send(request_frame(heartbeat, 0, 7, bytes(12, 0))));
   ASSERT_TRUE(c.readable(5s));  // the body is on its way and stalls on our unread buffer
@@ -437,9 +355,9 @@ TEST_F(SessionDefects, DrainDoesNotCutAForwardedResponse) {
   ASSERT_TRUE(proxy_->wait_for_output("drain", 5s)) << proxy_->output();
   const auto frame = c.read_frame(20s);
   ASSERT_TRUE(frame) << "the response was cut\n" << proxy_->output();
-  EXPECT_EQ(frame->size(), 8 + body);
-  EXPECT_EQ(get_i32(*frame, 4), 7);
-  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_EQ(frame->size(), 4 + body);
+  EXPECT_EQ(get_i32(*frame, 0), 7);
+  EXPECT_TRUE(c.closed_by_peer(10s));
   EXPECT_TRUE(proxy_->wait_exit(20s).has_value());
 }
 
@@ -447,7 +365,7 @@ TEST_F(SessionDefects, DrainDoesNotCutAForwardedResponse) {
 TEST_F(SessionDefects, AcksZeroOnlyConnectionGoesIdle) {
   scripted_upstream up([](std::int16_t, std::int32_t) { return bytes{}; });
   start(up.address(), "timeouts:\n  idle: 500ms\n");
-  test_client c(port_);
+  raw_client c(port_);
   ASSERT_TRUE(c.connected());
   ASSERT_TRUE(c.send(produce_acks0(1)));
   ASSERT_TRUE(c.send(produce_acks0(2)));
@@ -459,7 +377,7 @@ TEST_F(SessionDefects, AcksZeroOnlyConnectionGoesIdle) {
 TEST_F(SessionDefects, HalfClosedClientStillGetsItsResponses) {
   scripted_upstream up([](std::int16_t, std::int32_t) { return bytes{}; });  // answers later
   start(up.address(), "");
-  test_client c(port_);
+  raw_client c(port_);
   ASSERT_TRUE(c.connected());
   ASSERT_TRUE(c.send(request_frame(heartbeat, 0, 1, bytes(12, 0))));
   ASSERT_TRUE(c.send(request_frame(heartbeat, 0, 2, bytes(12, 0))));
@@ -472,12 +390,12 @@ TEST_F(SessionDefects, HalfClosedClientStillGetsItsResponses) {
   answers.insert(answers.end(), second.begin(), second.end());
   up.inject(answers);
   for (std::int32_t corr : {1, 2}) {
-    const auto frame = c.read_frame();
+    const auto frame = c.read_frame(10s);
     ASSERT_TRUE(frame) << "response " << corr << " lost after the client half-closed\n"
                        << proxy_->output();
-    EXPECT_EQ(get_i32(*frame, 4), corr);
+    EXPECT_EQ(get_i32(*frame, 0), corr);
   }
-  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_TRUE(c.closed_by_peer(10s));
 }
 
 // Metadata v1 response with no brokers and `topics` topics named by 30000 'a's: a big
@@ -509,22 +427,78 @@ TEST_F(SessionDefects, AssembledResponsesWaitForTheProcessWideBudget) {
   scripted_upstream up(
       [](std::int16_t, std::int32_t corr) { return big_metadata_v1(corr, topics); });
   start(up.address(), "limits:\n  max_frame_size: 16MiB\n  assembled_memory: 8MiB\n");
-  test_client a(port_, 4096);
+  raw_client a(port_, 4096);
   ASSERT_TRUE(a.connected());
   ASSERT_TRUE(a.send(request_frame(metadata, 1, 1, metadata_request_body(1))));
   ASSERT_TRUE(a.readable(10s));  // a's response is assembled and stalls on a's socket
-  test_client b(port_);
+  raw_client b(port_);
   ASSERT_TRUE(b.connected());
   ASSERT_TRUE(b.send(request_frame(metadata, 1, 2, metadata_request_body(1))));
   ASSERT_TRUE(eventually([&] { return up.requests() == 2; }));
   EXPECT_FALSE(b.readable(1000ms)) << "b's response was assembled past limits.assembled_memory";
   const auto fa = a.read_frame(20s);
   ASSERT_TRUE(fa) << proxy_->output();
-  EXPECT_EQ(get_i32(*fa, 4), 1);
+  EXPECT_EQ(get_i32(*fa, 0), 1);
   const auto fb = b.read_frame(20s);
   ASSERT_TRUE(fb) << "b's response never came once the memory was back\n" << proxy_->output();
-  EXPECT_EQ(get_i32(*fb, 4), 2);
+  EXPECT_EQ(get_i32(*fb, 0), 2);
   EXPECT_EQ(fb->size(), fa->size());
+}
+
+std::uint64_t proc_status_kib(pid_t pid, const std::string& key) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind(key + ":", 0) == 0)
+      return std::strtoull(line.c_str() + key.size() + 1, nullptr, 10);
+  return 0;
+}
+
+// An exception inside a session's coroutine ends that session only: it closes with cause
+// internal_error, both counters move, one error line is logged, and the process goes on
+// serving others (with its assembly budget given back). The exception is a real one: an
+// upstream announces a 2 GiB response that must be assembled, and the proxy's address space
+// is capped (RLIMIT_AS) so the allocation throws std::bad_alloc.
+TEST_F(SessionDefects, AnExceptionInASessionClosesOnlyThatSession) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "an ASan build reserves terabytes of address space: RLIMIT_AS cannot make "
+                  "one allocation fail there";
+#endif
+  std::atomic<int> answered{0};
+  scripted_upstream up([&](std::int16_t, std::int32_t corr) {
+    if (answered.fetch_add(1) > 0) return empty_metadata_v1(corr);
+    bytes b;
+    put_i32(b, 0x7ff00000);  // a Metadata response of 2047 MiB: assembled, so allocated whole
+    put_i32(b, corr);
+    put_i32(b, 0);
+    return b;
+  });
+  start(up.address(), "limits:\n  max_frame_size: 2047MiB\n  assembled_memory: 64MiB\n");
+  const pid_t pid = proxy_->pid();
+  // Room for everything the proxy does, but not for 2 GiB at once.
+  const auto room = static_cast<rlim_t>((proc_status_kib(pid, "VmSize") << 10) + (512ull << 20));
+  const rlimit cap{room, room};
+  ASSERT_EQ(::prlimit(pid, RLIMIT_AS, &cap, nullptr), 0) << std::strerror(errno);
+  const auto internal = protocol_errors_series("internal_error");
+  const std::string closed = "kafka_psc_proxy_sessions_closed_total{reason=\"internal_error\"}";
+  const double errors_before = metric(internal), closed_before = metric(closed);
+
+  raw_client a(port_);
+  ASSERT_TRUE(a.connected());
+  ASSERT_TRUE(a.send(request_frame(metadata, 1, 1, metadata_request_body(1))));
+  EXPECT_TRUE(a.closed_by_peer(10s)) << proxy_->output();
+  EXPECT_TRUE(eventually([&] { return metric(closed) >= closed_before + 1; })) << proxy_->output();
+  EXPECT_EQ(metric(internal), errors_before + 1);
+  EXPECT_EQ(lines_containing(proxy_->output(), "[internal_error]").size(), 1u) << proxy_->output();
+  EXPECT_TRUE(proxy_->running());
+
+  // Another client is served, through the same (released) assembly budget.
+  raw_client b(port_);
+  ASSERT_TRUE(b.connected());
+  ASSERT_TRUE(b.send(request_frame(metadata, 1, 2, metadata_request_body(1))));
+  const auto fb = b.read_frame(10s);
+  ASSERT_TRUE(fb) << proxy_->output();
+  EXPECT_EQ(get_i32(*fb, 0), 2);
 }
 
 }  // namespace

@@ -46,18 +46,23 @@ class byte_stream {
 
   // The TCP socket underneath, for socket options, peer address and the pre-protocol peek.
   virtual tcp::socket& socket() noexcept = 0;
-  // The socket when its bytes are the stream's bytes (no TLS layer), so a pump may move them
-  // with splice(2); nullptr otherwise.
-  virtual tcp::socket* splice_socket() noexcept { return nullptr; }
+  // Plain TCP only (else null): the socket the pumps then read, wait on and write directly,
+  // with no virtual call and no coroutine frame per wait or write. An idle plain connection
+  // thus holds no frame for its waits (the frame_pump's fill), and a pump may move bodies with
+  // splice(2) (frame_pump_splice.cpp).
+  [[nodiscard]] tcp::socket* plain_socket() const noexcept { return plain_; }
 
   // Fills all of `buf` through read_some.
   boost::asio::awaitable<std::size_t> read_exactly(boost::asio::mutable_buffer buf, error_code& ec);
+
+ protected:
+  tcp::socket* plain_ = nullptr;  // set by plain_stream to its own socket
 };
 
 // Plain TCP. Expects a non-blocking socket once the pumps run (the session sets it).
 class plain_stream final : public byte_stream {
  public:
-  explicit plain_stream(tcp::socket s) : socket_(std::move(s)) {}
+  explicit plain_stream(tcp::socket s) : socket_(std::move(s)) { plain_ = &socket_; }
 
   std::size_t try_read_some(boost::asio::mutable_buffer buf, error_code& ec) override;
   boost::asio::awaitable<void> wait_readable(error_code& ec) override;
@@ -68,7 +73,6 @@ class plain_stream final : public byte_stream {
   void shutdown_send(error_code& ec) override;
   void close() noexcept override;
   tcp::socket& socket() noexcept override { return socket_; }
-  tcp::socket* splice_socket() noexcept override { return &socket_; }
 
  private:
   tcp::socket socket_;

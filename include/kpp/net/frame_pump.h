@@ -72,6 +72,16 @@ class streamed_rewrite {
   virtual bool skip_unseen(std::size_t /*n*/) { return false; }
 };
 
+// An assembled frame's payload as it is written: up to three pieces in order, typically the
+// source's payload around a change (its kept head, the new bytes, its kept tail), so a rewrite
+// needs a buffer only the size of what it changed. Empty pieces are skipped.
+struct payload_pieces {
+  std::array<protocol::bytes_view, 3> parts{};
+  [[nodiscard]] std::size_t size() const noexcept {
+    return parts[0].size() + parts[1].size() + parts[2].size();
+  }
+};
+
 // What one direction does with its frames. The pump calls it from its own coroutine only.
 class frame_handler {
  public:
@@ -96,10 +106,10 @@ class frame_handler {
   virtual boost::asio::awaitable<bool> reserve(std::size_t /*size*/) { co_return true; }
   // After an assembled frame was written (or abandoned): give the memory back.
   virtual void release(std::size_t /*size*/) noexcept {}
-  // An assembled frame: returns the payload to write (itself or a rewrite); empty optional to
-  // stop (it has failed).
-  virtual std::optional<protocol::bytes_view> rewrite(const frame_outcome& frame,
-                                                      protocol::bytes_view payload) = 0;
+  // An assembled frame: returns the payload to write (itself, or pieces of it around the
+  // rewritten bytes); empty optional to stop (it has failed).
+  virtual std::optional<payload_pieces> rewrite(const frame_outcome& frame,
+                                                protocol::bytes_view payload) = 0;
   // A stream_rewrite frame of `frame_size` payload bytes starts: its rewriter (owned by the
   // handler, used until finish()), or nullptr to stop (it has failed).
   virtual streamed_rewrite* start_streamed(const frame_outcome& /*frame*/,
@@ -175,6 +185,7 @@ class frame_pump {
   std::unique_ptr<std::byte[]> assembled_;
   std::size_t assemble_size_ = 0;  // payload size, 0 if none
   std::size_t assembled_have_ = 0;
+  std::size_t reserved_ = 0;  // taken through handler_.reserve, not yet released
   // The frame being rewritten as it goes by: its rewriter, the source's payload bytes still
   // to come, and the size announced instead of the source's.
   streamed_rewrite* streamed_ = nullptr;

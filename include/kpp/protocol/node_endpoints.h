@@ -50,6 +50,21 @@ void encode_node_endpoints(wire_writer& w, std::span<const node_endpoint> endpoi
 bool rewrite_node_endpoints(wire_reader& r, const address_mapper& map, wire_writer& w,
                             rewrite_stats& stats);
 
+// Appends to `out` only what replaces `array` (a span inside `body`, for error offsets): the
+// array with each address rewritten. An empty array: changed=false and `out` untouched. On
+// error `out` is left as it was.
+[[nodiscard]] result<rewrite_stats> rewrite_node_endpoints_array(bytes_view body, bytes_view array,
+                                                                 const address_mapper& map,
+                                                                 byte_buffer& out);
+
+// As rewrite_node_endpoints_array for tagged field 0 of a tagged section: appends what
+// replaces the tag's entry, from its number to the end of its data `array` (its number, its
+// size re-encoded for the new data, the rewritten array).
+[[nodiscard]] result<rewrite_stats> rewrite_tagged_node_endpoints_entry(bytes_view body,
+                                                                        bytes_view array,
+                                                                        const address_mapper& map,
+                                                                        byte_buffer& out);
+
 // Appends `body` to `out` with the NodeEndpoints array `array` (a span inside `body`)
 // rewritten: ShareFetch/ShareAcknowledge, where it is a regular field. On error `out` is
 // left as it was.

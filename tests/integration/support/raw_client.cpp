@@ -10,8 +10,12 @@
 
 namespace kpp::test {
 
-raw_client::raw_client(std::uint16_t port) {
+raw_client::raw_client(std::uint16_t port) : raw_client(port, 0) {}
+
+raw_client::raw_client(std::uint16_t port, int receive_buffer) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (receive_buffer > 0)
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(port);
@@ -34,9 +38,27 @@ void raw_client::close() {
   fd_ = -1;
 }
 
+void raw_client::half_close() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
+void raw_client::reset() {
+  if (fd_ < 0) return;
+  linger l{1, 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  close();
+}
+
+bool raw_client::readable(std::chrono::milliseconds timeout) {
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, static_cast<int>(timeout.count())) > 0;
+}
+
 bool raw_client::send(const bytes& data) {
   std::size_t done = 0;
   while (done < data.size()) {
+    pollfd p{fd_, POLLOUT, 0};
+    if (::poll(&p, 1, 5000) <= 0) return false;
     const auto n = ::send(fd_, data.data() + done, data.size() - done, MSG_NOSIGNAL);
     if (n <= 0) return false;
     done += static_cast<std::size_t>(n);

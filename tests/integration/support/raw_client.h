@@ -15,18 +15,28 @@ using bytes = std::vector<std::uint8_t>;
 class raw_client {
  public:
   explicit raw_client(std::uint16_t port);
+  // With SO_RCVBUF set before connecting (a small buffer makes a non-reading client stall
+  // the proxy's writes early).
+  raw_client(std::uint16_t port, int receive_buffer);
   ~raw_client();
   raw_client(const raw_client&) = delete;
   raw_client& operator=(const raw_client&) = delete;
 
   [[nodiscard]] bool connected() const { return fd_ >= 0; }
+  // Sends all of `data`; false on error or when no byte could be sent for 5 s.
   bool send(const bytes& data);
+  // Bytes can be read now, or within `timeout`.
+  bool readable(std::chrono::milliseconds timeout);
   // A whole frame's payload (without the size), or nullopt on close/timeout.
   std::optional<bytes> read_frame(
       std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
   // True when the peer closed the connection (EOF or reset) within `timeout`.
   bool closed_by_peer(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
   void close();
+  // Shuts the write side (FIN); reading goes on.
+  void half_close();
+  // Closes with a reset (SO_LINGER 0): the peer's pending writes fail.
+  void reset();
 
  private:
   bool read_exact(std::uint8_t* out, std::size_t n, std::chrono::steady_clock::time_point deadline);

@@ -44,7 +44,9 @@ class forward_all : public frame_handler {
   std::size_t min_frame_size() const noexcept override { return 4; }
   void bad_frame_size(std::uint32_t, bytes_view) override { bad = true; }
   frame_outcome on_frame(bytes_view, std::size_t) override { return {}; }
-  std::optional<bytes_view> rewrite(const frame_outcome&, bytes_view p) override { return p; }
+  std::optional<payload_pieces> rewrite(const frame_outcome&, bytes_view p) override {
+    return payload_pieces{{p, {}, {}}};
+  }
   void forwarded(std::size_t bytes) noexcept override { total += bytes; }
   bool bad = false;
   std::size_t total = 0;
