@@ -86,5 +86,19 @@ TEST(BrokerMapSharedListener, TheMapperRewritesToTheSharedPort) {
   EXPECT_EQ(got->port, 9093);
 }
 
+TEST(BrokerMapSharedListener, MaxBrokersStillBoundsTheMap) {
+  counting_binder binder;
+  auto s = sni_settings();
+  s.max_brokers = 2;
+  broker_map map(std::move(s), binder);
+  ASSERT_TRUE(map.ensure(1, {"10.0.0.1", 9092}).route);
+  ASSERT_TRUE(map.ensure(2, {"10.0.0.2", 9092}).route);
+  const auto r = map.ensure(3, {"10.0.0.3", 9092});
+  ASSERT_FALSE(r.route);
+  EXPECT_EQ(r.reason, refusal::too_many_brokers);
+  EXPECT_NE(r.error.find("brokers.max_brokers (2)"), std::string::npos) << r.error;
+  EXPECT_TRUE(map.ensure(2, {"10.0.0.2", 9092}).route);  // known brokers keep their route
+}
+
 }  // namespace
 }  // namespace kpp::routing
