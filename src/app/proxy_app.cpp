@@ -187,6 +187,7 @@ struct proxy_app::impl {
       return false;
     }
     ctx.client_tls = tls.store;
+    ctx.sni = tls.sni;
     listeners = std::make_unique<net::listener_set>(ctx);
     brokers = std::make_unique<routing::broker_map>(std::move(map_settings), *listeners, events());
     ctx.brokers = brokers.get();
@@ -197,10 +198,16 @@ struct proxy_app::impl {
                       port.listen.str(), ec.message());
         return false;
       }
-      spdlog::info("bootstrap listener on {} -> {}", port.listen.str(),
-                   port.target.type == net::upstream_target::kind::fixed
-                       ? port.target.addresses.front().str()
-                       : std::string("any bootstrap server"));
+      if (port.target.type == net::upstream_target::kind::sni)
+        spdlog::info(
+            "routing: sni: one TLS port {} for \"{}\" (any bootstrap server; also clients "
+            "sending no SNI) and every broker as \"{}\"",
+            port.listen.str(), cfg.sni.bootstrap_host, cfg.brokers.advertised_host);
+      else
+        spdlog::info("bootstrap listener on {} -> {}", port.listen.str(),
+                     port.target.type == net::upstream_target::kind::fixed
+                         ? port.target.addresses.front().str()
+                         : std::string("any bootstrap server"));
     }
     for (const auto& err : brokers->preload_state()) {
       count_refusal(err.reason);
@@ -351,6 +358,7 @@ struct proxy_app::impl {
         n.brokers.advertised_host != cfg.brokers.advertised_host ||
         n.brokers.advertised_port != cfg.brokers.advertised_port)
       fixed.emplace_back("brokers (port policy, ports, advertised host)");
+    if (n.routing != cfg.routing || n.sni != cfg.sni) fixed.emplace_back("routing, sni");
     if (n.admin != cfg.admin) fixed.emplace_back("admin");
     if (n.limits != cfg.limits) fixed.emplace_back("limits");
     if (n.timeouts != cfg.timeouts) fixed.emplace_back("timeouts");

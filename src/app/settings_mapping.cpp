@@ -58,6 +58,7 @@ routing::map_settings map_settings_from(const config::config& c) {
   for (const auto& b : c.bootstrap.listeners) m.reserved_ports.insert(b.listen.port);
   if (c.admin.enabled) m.reserved_ports.insert(c.admin.address.port);
   m.max_brokers = c.brokers.max_brokers;
+  if (c.routing == config::routing_mode::sni) m.shared_listener = c.sni.listen;
   return m;
 }
 
@@ -91,6 +92,9 @@ std::vector<bootstrap_port> bootstrap_ports(const config::config& c) {
     }
     out.push_back(std::move(p));
   }
+  // routing: sni: the one port for the bootstrap name and every broker.
+  if (c.routing == config::routing_mode::sni)
+    out.push_back({c.sni.listen, {net::upstream_target::kind::sni, -1, servers}});
   for (const auto& a : c.brokers.mappings) {
     const bool duplicate = std::any_of(out.begin(), out.end(), [&](const bootstrap_port& p) {
       return p.listen.port == a.listen.port;

@@ -172,6 +172,15 @@ std::string to_yaml(const config& c) {
   append_tls_yaml(tls, c.tls, 2);
   append_upstream_yaml(tls, c.upstream);
   y << tls;
+  if (c.routing == routing_mode::sni)
+    y << "routing: sni\nsni:\n  listen: " << hp(c.sni.listen)
+      << "\n  bootstrap_host: " << quote(c.sni.bootstrap_host) << "\n";
+  if (c.routing == routing_mode::sni && !c.sni.certificates.empty()) {
+    y << "  certificates:\n";
+    for (const auto& cert : c.sni.certificates)
+      y << "    - cert_file: " << quote(cert.cert_file)
+        << "\n      key_file: " << quote(cert.key_file) << "\n";
+  }
   return y.str();
 }
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "kpp/routing/host_template.h"
+#include "validate_sni.h"
 #include "validate_tls.h"
 
 namespace kpp::config {
@@ -125,6 +126,7 @@ std::string describe(const bound_port& p) {
 void complete(config& c) {
   auto& b = c.brokers;
   if (b.listen_host.empty()) b.listen_host = c.listen;
+  if (c.routing == routing_mode::sni && c.sni.listen.host.empty()) c.sni.listen.host = c.listen;
   if (c.bootstrap.servers.empty()) {
     auto add = [&](const host_port& h) {
       if (std::find(c.bootstrap.servers.begin(), c.bootstrap.servers.end(), h) ==
@@ -147,7 +149,8 @@ void check_bootstrap(const config& c, checker& ck) {
            "[kafka-0.internal:9092] (or brokers.mappings, whose upstreams are used)");
   for (std::size_t i = 0; i < c.bootstrap.servers.size(); ++i)
     ck.host("bootstrap.servers[" + std::to_string(i) + "]", c.bootstrap.servers[i]);
-  if (c.bootstrap.listeners.empty() && c.brokers.mappings.empty())
+  if (c.bootstrap.listeners.empty() && c.brokers.mappings.empty() &&
+      c.routing == routing_mode::ports)  // sni: sni.listen is the bootstrap port
     ck.add("bootstrap.listeners",
            "is empty and so is brokers.mappings; expected at least one port clients can "
            "bootstrap from, e.g. - listen: 0.0.0.0:9092");
@@ -164,7 +167,8 @@ void check_brokers(const config& c, checker& ck) {
   const auto& b = c.brokers;
   if (b.listen_host != c.listen) ck.ip("brokers.listen_host", b.listen_host);  // else reported
   const bool computed = b.policy != port_policy::static_only && b.dynamic_listeners;
-  if (b.policy == port_policy::node_id && b.base_port == 0)
+  if (b.policy == port_policy::node_id && b.base_port == 0 &&
+      c.routing == routing_mode::ports)  // sni: brokers share sni.listen
     ck.add("brokers.base_port",
            "0 with port_policy node-id; expected the port of node id node_id_offset, e.g. 9100");
   if (b.port_range) {
@@ -410,6 +414,7 @@ std::vector<problem> complete_and_check(config& c) {
   check_brokers(c, ck);
   check_ports(c, ck);
   check_tls(c, out);
+  check_sni(c, out);
   return out;
 }
 

@@ -479,11 +479,47 @@ void read_brokers(reader& r, const YAML::Node& n, config& c) {
   }
 }
 
+// routing: ports|sni, and the sni block (sni_config.h).
+void read_sni(reader& r, const YAML::Node& root, config& c) {
+  if (const auto m = root["routing"]; reader::present(m)) {
+    if (auto s = r.scalar(m, "routing", "ports or sni")) {
+      if (auto v = parse_routing_mode(*s))
+        c.routing = *v;
+      else
+        r.fail(m, "routing", "\"" + *s + "\" is not a routing mode; expected ports or sni");
+    }
+  }
+  const auto n = root["sni"];
+  if (!reader::present(n) || !r.map(n, "sni", {"listen", "bootstrap_host", "certificates"})) return;
+  if (const auto l = n["listen"]; reader::present(l)) {
+    // A bare port binds the top-level `listen` address, as for bootstrap listeners.
+    if (l.IsScalar() && l.Scalar().find(':') == std::string::npos) {
+      c.sni.listen.host = c.listen;
+      r.integer(n, "listen", "sni.listen", c.sni.listen.port, 1, 65535, "9093");
+    } else {
+      r.address(n, "listen", "sni.listen", c.sni.listen, "0.0.0.0:9093");
+    }
+  }
+  r.string(n, "bootstrap_host", "sni.bootstrap_host", c.sni.bootstrap_host,
+           "a host name, e.g. kafka.example.com");
+  const auto certs = n["certificates"];
+  if (!reader::present(certs) || !r.sequence(certs, "sni.certificates", "{cert_file, key_file}"))
+    return;
+  for (std::size_t i = 0; i < certs.size(); ++i) {
+    const auto key = "sni.certificates[" + std::to_string(i) + "]";
+    if (!r.map(certs[i], key, {"cert_file", "key_file"})) continue;
+    sni_certificate cert;
+    r.string(certs[i], "cert_file", key + ".cert_file", cert.cert_file, "a PEM certificate file");
+    r.string(certs[i], "key_file", key + ".key_file", cert.key_file, "a PEM private key file");
+    c.sni.certificates.push_back(std::move(cert));
+  }
+}
+
 void read_sections(reader& r, const YAML::Node& root, config& c) {
   if (!r.map(root, "",
              {"listen", "threads", "bootstrap", "brokers", "discovery", "timeouts", "limits",
               "forbidden_api_keys", "admin", "log", "keepalive", "proxy_protocol", "tls",
-              "upstream"}))
+              "upstream", "routing", "sni"}))
     return;
   r.string(root, "listen", "listen", c.listen, "an IP address, e.g. 0.0.0.0");
   r.integer(root, "threads", "threads", c.threads, 0, 1024, "0");
@@ -492,8 +528,10 @@ void read_sections(reader& r, const YAML::Node& root, config& c) {
   if (const auto n = root["bootstrap"]; reader::present(n))
     read_bootstrap(r, n, c, listeners_given);
   if (const auto n = root["brokers"]; reader::present(n)) read_brokers(r, n, c);
-  // YAML default: one bootstrap port on `listen`, unless mappings already give clients one.
-  if (!listeners_given && c.brokers.mappings.empty())
+  read_sni(r, root, c);
+  // YAML default: one bootstrap port on `listen`, unless mappings already give clients one
+  // (or, in routing: sni, the shared port serves the bootstrap name).
+  if (!listeners_given && c.brokers.mappings.empty() && c.routing == routing_mode::ports)
     c.bootstrap.listeners.push_back({host_port{c.listen, 9092}, std::nullopt, std::nullopt, std::nullopt});
 
   if (const auto n = root["discovery"];

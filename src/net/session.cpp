@@ -252,9 +252,20 @@ awaitable<bool> session::client_tls_handshake(bytes_view head) {
   auto tls = std::make_unique<tls_stream>(std::move(client_->socket()), ctx_.client_tls->current());
   auto* stream = tls.get();
   client_ = std::move(tls);
+  sni_verdict verdict;  // routing: sni; filled by the servername callback
+  if (ctx_.sni) sni_router::attach(stream->native_handle(), &verdict);
   error_code ec;
   co_await stream->handshake(ssl::stream_base::server, tls_handshake_deadline, ec);
+  if (ctx_.sni) sni_router::detach(stream->native_handle());
   if (closed_) co_return false;
+  if (ec && verdict.route.type == sni_route::kind::unrecognized && verdict.decided) {
+    admin::global_tls_metrics().count_handshake_failure(tls_leg::client,
+                                                        tls_handshake_cause::unrecognized_name);
+    fail(protocol_error_cause::tls_handshake_failed,
+         "TLS server name (SNI) \"" + verdict.server_name + "\" is neither " +
+             ctx_.sni->expected() + "; sent the alert unrecognized_name");
+    co_return false;
+  }
   if (ec) {
     auto f = classify_handshake_error(ec, stream->native_handle(), tls_leg::client, peer());
     admin::global_tls_metrics().count_handshake_failure(tls_leg::client, f.cause);
@@ -264,7 +275,22 @@ awaitable<bool> session::client_tls_handshake(bytes_view head) {
   const auto sni = sni_of(stream->native_handle());
   spdlog::debug("{} TLS {} with SNI \"{}\"", peer(), SSL_get_version(stream->native_handle()),
                 sni);
+  if (target_.type == upstream_target::kind::sni && ctx_.sni)
+    route_by_sni(verdict.decided ? verdict.route : ctx_.sni->resolve(sni));
   co_return true;
+}
+
+void session::route_by_sni(const sni_route& route) {
+  if (route.type != sni_route::kind::broker) {
+    target_.type = upstream_target::kind::bootstrap;  // keeps the bootstrap servers
+    return;
+  }
+  target_ = {upstream_target::kind::broker, route.node_id, {}};
+  if (!listener_) return;
+  // Metrics stay per broker: the connection now counts under the broker's labels.
+  listener_ = ctx_.metrics->listener(
+      {admin::listener_kind::broker, listener_->labels().port, route.node_id});
+  listener_guard_ = admin::connection_guard(listener_);
 }
 
 awaitable<bool> session::dial() {
@@ -273,6 +299,7 @@ awaitable<bool> session::dial() {
     case upstream_target::kind::broker:
       if (auto up = ctx_.brokers->upstream_of(target_.node_id)) candidates.push_back(*up);
       break;
+    case upstream_target::kind::sni:  // routed after the handshake; never dialed as such
     case upstream_target::kind::bootstrap: {
       candidates = target_.addresses;
       // Spread new connections over the bootstrap servers; a dead one is skipped.

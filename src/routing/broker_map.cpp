@@ -121,6 +121,22 @@ broker_map::ensure_result broker_map::create_locked(std::int32_t node_id,
     return {route, {}, {}};
   }
 
+  if (settings_.shared_listener) {
+    // No port per broker, but still a bound on what the brokers' responses can make us hold.
+    if (routes_.size() >= settings_.max_brokers)
+      return refuse(node_id, refusal::too_many_brokers,
+                    "broker " + std::to_string(node_id) + " at " + upstream.str() +
+                        " would be broker number " + std::to_string(settings_.max_brokers + 1) +
+                        " beyond brokers.max_brokers (" + std::to_string(settings_.max_brokers) +
+                        "); raise brokers.max_brokers if the cluster really has that many "
+                        "brokers");
+    route.listen = *settings_.shared_listener;
+    route.advertised = advertised_for(node_id, route.listen.port);
+    route.configured_listener = true;  // never bound nor closed by the map
+    routes_[node_id] = route;
+    if (events_.added) events_.added(route);
+    return {route, {}, {}};
+  }
   if (map_bound_listeners_locked() >= settings_.max_brokers)
     return refuse(node_id, refusal::too_many_brokers,
                   "broker " + std::to_string(node_id) + " at " + upstream.str() +

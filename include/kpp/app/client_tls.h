@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "kpp/config/config.h"
+#include "kpp/net/sni_router.h"
 #include "kpp/net/tls_context_store.h"
 #include "kpp/net/tls_refresher.h"
 
@@ -18,10 +19,14 @@ namespace kpp::app {
 struct client_tls {
   std::shared_ptr<net::tls_context_store> store;
   std::shared_ptr<net::tls_refresher> refresher;
+  // routing: sni only: routes a shared listener's connections by the TLS server name.
+  std::shared_ptr<const net::sni_router> sni;
   std::string error;  // set when the start must fail
 };
 
-// Nothing (no store) when tls.enabled is false.
+// Nothing (no store) when tls.enabled is false. With routing: sni, `sni` is set and every
+// context the store builds (at start and on reload) routes by the TLS server name through it;
+// sni.certificates get a store each, refreshed with the listener's.
 [[nodiscard]] client_tls start_client_tls(const config::config& c, boost::asio::any_io_executor ex);
 
 // The host names and IPs clients are told to connect to: bootstrap and mapping advertised

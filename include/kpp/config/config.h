@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kpp/config/duration.h"
+#include "kpp/config/sni_config.h"
 #include "kpp/config/tls_config.h"
 #include "kpp/protocol/cidr.h"
 #include "kpp/routing/host_port.h"
@@ -170,6 +171,8 @@ struct config {
   proxy_protocol_config proxy_protocol;
   listener_tls_config tls;  // bootstrap and broker listeners
   upstream_config upstream;
+  routing_mode routing = routing_mode::ports;  // sni: one TLS port for all (sni_config.h)
+  sni_config sni;
   friend bool operator==(const config&, const config&) = default;
 };
 

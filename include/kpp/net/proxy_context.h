@@ -18,6 +18,7 @@
 #include "kpp/net/memory_budget.h"
 #include "kpp/net/session_settings.h"
 #include "kpp/net/silent_connections.h"
+#include "kpp/net/sni_router.h"
 #include "kpp/net/tls_context_store.h"
 #include "kpp/routing/broker_map.h"
 
@@ -51,6 +52,8 @@ struct proxy_context {
   std::map<routing::host_port, routing::host_port> dial_mappings;
   // Set when the client-facing listeners speak TLS: each handshake takes its current context.
   std::shared_ptr<tls_context_store> client_tls;
+  // routing: sni. Picks a kind::sni listener's route from the TLS server name.
+  std::shared_ptr<const sni_router> sni;
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> max_connections{10000};
   std::atomic<std::size_t> rotation{0};  // bootstrap server round robin

@@ -52,6 +52,7 @@ class session : public std::enable_shared_from_this<session> {
   boost::asio::awaitable<bool> read_proxy_header();
   boost::asio::awaitable<bool> classify_first_bytes();
   boost::asio::awaitable<bool> client_tls_handshake(protocol::bytes_view head);
+  void route_by_sni(const sni_route& route);  // routing: sni, after the handshake
   boost::asio::awaitable<bool> dial();
   boost::asio::awaitable<void> request_pump();
   boost::asio::awaitable<void> response_pump();

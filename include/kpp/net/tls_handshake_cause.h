@@ -23,6 +23,7 @@ namespace kpp::net {
   X(plaintext_client)               \
   X(plaintext_upstream)             \
   X(peer_alert)                     \
+  X(unrecognized_name)              \
   X(timeout)                        \
   X(other)
 

@@ -13,6 +13,7 @@ struct upstream_target {
     broker,     // the broker map's current address of node_id
     bootstrap,  // any reachable bootstrap server, tried in turn
     fixed,      // one configured address (grepplabs --bootstrap-server-mapping)
+    sni,        // routing: sni; the TLS server name picks broker or bootstrap (addresses)
   };
   kind type = kind::bootstrap;
   std::int32_t node_id = -1;

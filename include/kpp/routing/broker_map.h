@@ -57,6 +57,9 @@ struct map_settings {
   // At most this many listeners bound by the map (brokers.max_brokers): a cluster's (or a
   // hostile upstream's) responses cannot make the proxy open ports without bound.
   std::size_t max_brokers = 1024;
+  // routing: sni. Every broker is served on this one listener (bound at start, told apart by
+  // the TLS server name) and advertised on it: the map binds no port of its own.
+  std::optional<host_port> shared_listener;
 };
 
 // Why a broker got no listener. The app counts and reports by this, never by message text.

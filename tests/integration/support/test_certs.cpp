@@ -31,10 +31,11 @@ bool cert_dir::make_ca(const std::string& name) {
       path(name + ".key") + " -out " + path(name + ".pem") + " -days 2 -subj /CN=kpp-" + name);
 }
 
-bool cert_dir::make_server(const std::string& ca, const std::string& name, int serial) {
+bool cert_dir::make_server(const std::string& ca, const std::string& name, int serial,
+                           const std::string& san) {
   {
     std::ofstream ext(path("ext.cnf"));
-    ext << "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n";
+    ext << "subjectAltName=" << san << "\nbasicConstraints=CA:FALSE\n";
   }
   const bool ok =
       run_quietly("openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " +

@@ -23,7 +23,9 @@ class cert_dir {
   bool make_ca(const std::string& name);
   // name.pem / name.key signed by `ca`, for localhost and 127.0.0.1, with `serial`; written
   // through temporary files and renamed into place, as a rotation tool does.
-  bool make_server(const std::string& ca, const std::string& name, int serial);
+  // `san`: the subjectAltName list, e.g. "DNS:*.kpp.test,IP:127.0.0.1".
+  bool make_server(const std::string& ca, const std::string& name, int serial,
+                   const std::string& san = "DNS:localhost,IP:127.0.0.1");
 
  private:
   std::filesystem::path dir_;
