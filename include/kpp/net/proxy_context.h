@@ -19,6 +19,7 @@
 #include "kpp/net/session_settings.h"
 #include "kpp/net/silent_connections.h"
 #include "kpp/net/tls_context_store.h"
+#include "kpp/net/upstream_dialer.h"
 #include "kpp/routing/broker_map.h"
 
 namespace kpp::net {
@@ -51,6 +52,8 @@ struct proxy_context {
   std::map<routing::host_port, routing::host_port> dial_mappings;
   // Set when the client-facing listeners speak TLS: each handshake takes its current context.
   std::shared_ptr<tls_context_store> client_tls;
+  // Set when the proxy speaks TLS to the brokers (upstream.tls): sessions and discovery.
+  std::shared_ptr<const dial_tls> upstream_tls;
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> max_connections{10000};
   std::atomic<std::size_t> rotation{0};  // bootstrap server round robin
