@@ -39,29 +39,76 @@ std::vector<std::string> advertised_names(const config::config& c) {
   return out;
 }
 
+namespace {
+
+// Loads one listener TLS block; warns for the names it must cover and does not.
+std::shared_ptr<net::tls_context_store> load_listener_tls(const std::string& name,
+                                                          const std::string& key,
+                                                          const config::listener_tls_config& t,
+                                                          const std::vector<std::string>& names,
+                                                          std::string& error) {
+  auto store = net::tls_context_store::for_server(name, tls_server_settings_from(t),
+                                                  admin::global_tls_metrics().certificate(name));
+  if (!store) {
+    error = key + ": " + store.failure->message;
+    return nullptr;
+  }
+  for (const auto& n : net::uncovered_names(*store.value->current(), names))
+    spdlog::warn(
+        "{}: the listener certificate ({}) does not cover \"{}\", which clients are told to "
+        "connect to: their hostname verification will fail; add it to the certificate's SAN",
+        key, t.cert_file, n);
+  spdlog::info(
+      "{}: {} speaks TLS (min {}, client certificates: {}, files re-read every {} ms and on "
+      "SIGHUP)",
+      key, name == "listener" ? "every client-facing listener" : name,
+      config::to_string(t.min_version), config::to_string(t.client_auth), t.refresh.count());
+  return std::move(store.value);
+}
+
+}  // namespace
+
 client_tls start_client_tls(const config::config& c, boost::asio::any_io_executor ex) {
   client_tls out;
-  if (!c.tls.enabled) return out;
-  auto store =
-      net::tls_context_store::for_server("listener", tls_server_settings_from(c.tls),
-                                         admin::global_tls_metrics().certificate("listener"));
-  if (!store) {
-    out.error = "tls: " + store.failure->message;
-    return out;
+  std::vector<std::shared_ptr<net::tls_context_store>> stores;
+  std::chrono::milliseconds refresh{0};
+  auto take_refresh = [&refresh](std::chrono::milliseconds r) {
+    if (r.count() > 0 && (refresh.count() == 0 || r < refresh)) refresh = r;
+  };
+  if (c.tls.enabled) {
+    // The names clients reach through a listener with its own block are that block's.
+    auto top = c;
+    for (auto& l : top.bootstrap.listeners)
+      if (l.tls) l.advertised.reset();
+    out.store = load_listener_tls("listener", "tls", c.tls, advertised_names(top), out.error);
+    if (!out.store) return out;
+    stores.push_back(out.store);
+    take_refresh(c.tls.refresh);
   }
-  out.store = store.value;
-  for (const auto& name : net::uncovered_names(*out.store->current(), advertised_names(c)))
-    spdlog::warn(
-        "tls: the listener certificate ({}) does not cover \"{}\", which clients are told to "
-        "connect to: their hostname verification will fail; add it to the certificate's SAN",
-        c.tls.cert_file, name);
-  out.refresher = std::make_shared<net::tls_refresher>(ex, std::vector{out.store}, c.tls.refresh);
+  for (std::size_t i = 0; i < c.bootstrap.listeners.size(); ++i) {
+    const auto& l = c.bootstrap.listeners[i];
+    if (!l.tls) continue;
+    std::shared_ptr<net::tls_context_store> store;
+    const std::string key = "bootstrap.listeners[" + std::to_string(i) + "].tls";
+    if (l.tls->enabled) {
+      std::vector<std::string> names;
+      if (l.advertised) names.push_back(l.advertised->host);
+      store = load_listener_tls("bootstrap:" + std::to_string(l.listen.port), key, *l.tls, names,
+                                out.error);
+      if (!store) return out;
+      stores.push_back(store);
+      take_refresh(l.tls->refresh);
+    } else {
+      spdlog::info("{}: the bootstrap listener on {} is plaintext (its tls block says so)", key,
+                   l.listen.str());
+    }
+    out.overrides.emplace(l.listen, std::move(store));
+  }
+  if (stores.empty()) return out;
+  // One refresher for every listener store, at the shortest interval asked for: a reload
+  // re-reads the files and rebuilds only what changed.
+  out.refresher = std::make_shared<net::tls_refresher>(ex, std::move(stores), refresh);
   out.refresher->start();
-  spdlog::info(
-      "tls: client-facing listeners speak TLS (min {}, client certificates: {}, files "
-      "re-read every {} ms and on SIGHUP)",
-      config::to_string(c.tls.min_version), config::to_string(c.tls.client_auth),
-      c.tls.refresh.count());
   return out;
 }
 

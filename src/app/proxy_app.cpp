@@ -200,6 +200,8 @@ struct proxy_app::impl {
     ctx.brokers = brokers.get();
 
     for (auto& port : bootstrap_ports(cfg)) {
+      if (auto o = tls.overrides.find(port.listen); o != tls.overrides.end())
+        port.target.client_tls = o->second;
       if (auto ec = listeners->open_bootstrap(port.listen, port.target)) {
         spdlog::error("cannot listen on {} (bootstrap.listeners / --bootstrap-server-mapping): {}",
                       port.listen.str(), ec.message());
@@ -232,7 +234,7 @@ struct proxy_app::impl {
             }
             s.render_metrics = [this](std::string& out) {
               metrics.render_prometheus(out);
-              if (tls.store || up_tls.dial) admin::global_tls_metrics().render_prometheus(out);
+              if (tls.refresher || up_tls.dial) admin::global_tls_metrics().render_prometheus(out);
             };
             s.status = [this] {
               readiness r{is_ready.load(), {}};

@@ -7,10 +7,6 @@
 namespace kpp::config {
 namespace {
 
-// Per-listener overrides are parsed and checked, but listeners do not run them yet: refusing
-// keeps such a configuration from silently running with the top-level block.
-constexpr bool listener_overrides_wired = false;
-
 class tls_checker {
  public:
   explicit tls_checker(std::vector<problem>& out) : out_(out) {}
@@ -110,12 +106,6 @@ void check_tls(const config& c, std::vector<problem>& out) {
     if (const auto& t = c.bootstrap.listeners[i].tls)
       ck.listener("bootstrap.listeners[" + std::to_string(i) + "].tls", *t);
   ck.upstream(c.upstream.tls);
-  if (!out.empty()) return;
-  for (std::size_t i = 0; i < c.bootstrap.listeners.size(); ++i)
-    if (c.bootstrap.listeners[i].tls && !listener_overrides_wired)
-      ck.add("bootstrap.listeners[" + std::to_string(i) + "].tls",
-             "not supported yet: a per-listener tls block; the top-level tls applies to every "
-             "listener");
 }
 
 }  // namespace kpp::config

@@ -236,7 +236,7 @@ awaitable<bool> session::classify_first_bytes() {
       co_return false;
     }
   }
-  if (ctx_.client_tls) co_return co_await client_tls_handshake(bytes_view(head.data(), n));
+  if (listener_tls()) co_return co_await client_tls_handshake(bytes_view(head.data(), n));
   if (auto m = classify_client_bytes(bytes_view(head.data(), n), ctx_.settings.max_frame_size)) {
     fail(m->cause, m->message);
     co_return false;
@@ -252,7 +252,7 @@ awaitable<bool> session::client_tls_handshake(bytes_view head) {
   }
   // The context current now serves this connection for its whole life (rotation swaps the
   // store's context for later handshakes only).
-  auto tls = std::make_unique<tls_stream>(std::move(client_->socket()), ctx_.client_tls->current());
+  auto tls = std::make_unique<tls_stream>(std::move(client_->socket()), listener_tls()->current());
   auto* stream = tls.get();
   client_ = std::move(tls);
   error_code ec;

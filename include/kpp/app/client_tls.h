@@ -1,10 +1,12 @@
-// TLS on the client-facing listeners at start-up: load the context (a failure stops the
-// start), warn for every advertised name the certificate does not cover, and keep the files
-// fresh (refresh interval and SIGHUP).
+// TLS on the client-facing listeners at start-up: load the context of the top-level `tls` and
+// of each bootstrap listener's own `tls` block (a failure stops the start), warn for every
+// advertised name a certificate does not cover, and keep the files fresh (refresh interval
+// and SIGHUP).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,12 +18,15 @@
 namespace kpp::app {
 
 struct client_tls {
-  std::shared_ptr<net::tls_context_store> store;
-  std::shared_ptr<net::tls_refresher> refresher;
-  std::string error;  // set when the start must fail
+  std::shared_ptr<net::tls_context_store> store;  // the top-level `tls`; null: plaintext
+  // Bootstrap listeners with their own `tls` block, by listen address: their store (null:
+  // that listener is plaintext).
+  std::map<routing::host_port, std::shared_ptr<net::tls_context_store>> overrides;
+  std::shared_ptr<net::tls_refresher> refresher;  // every store above; null when none
+  std::string error;                              // set when the start must fail
 };
 
-// Nothing (no store) when tls.enabled is false.
+// Nothing (no store, no override) when no listener speaks TLS.
 [[nodiscard]] client_tls start_client_tls(const config::config& c, boost::asio::any_io_executor ex);
 
 // The host names and IPs clients are told to connect to: bootstrap and mapping advertised

@@ -199,7 +199,7 @@ TEST_F(TlsConfig, UpstreamClientCertificateNeedsItsKey) {
   EXPECT_THAT(e.error().message, HasSubstr("upstream.tls.key_file: is missing"));
 }
 
-TEST_F(TlsConfig, ListenerAndUpstreamTlsAreAcceptedOverridesAreRefused) {
+TEST_F(TlsConfig, ListenerUpstreamAndPerListenerTlsAreAccepted) {
   auto ok = load_yaml_string(listener_tls());
   ASSERT_TRUE(ok.has_value()) << ok.error().message;
   EXPECT_TRUE(ok->tls.enabled);
@@ -218,8 +218,9 @@ brokers:
   base_port: 9100
   advertised_host: b{node_id}.example.com
 )");
-  ASSERT_FALSE(e.has_value());
-  EXPECT_THAT(e.error().message, HasSubstr("bootstrap.listeners[0].tls: not supported yet"));
+  ASSERT_TRUE(e.has_value()) << e.error().message;
+  ASSERT_TRUE(e->bootstrap.listeners[0].tls.has_value());
+  EXPECT_FALSE(e->bootstrap.listeners[0].tls->enabled);
 }
 
 TEST_F(TlsConfig, ListenerAndUpstreamFlagsRun) {
