@@ -49,7 +49,7 @@ struct dial_tls {
 
 struct dial_options {
   std::chrono::milliseconds timeout{10000};  // timeouts.dial: lookup + connect (+ TLS)
-  std::shared_ptr<const dial_tls> tls;       // null: plaintext
+  std::shared_ptr<const dial_tls> tls{};     // null: plaintext
 };
 
 class upstream_dialer {

@@ -23,7 +23,7 @@ struct upstream_target {
   std::vector<routing::host_port> addresses;  // bootstrap or fixed
   // A bootstrap listener's own `tls` block replaces the top-level one for its connections: a
   // store, or null for plaintext. Unset: proxy_context::client_tls.
-  std::optional<std::shared_ptr<tls_context_store>> client_tls;
+  std::optional<std::shared_ptr<tls_context_store>> client_tls{};
 };
 
 }  // namespace kpp::net
