@@ -40,31 +40,57 @@ std::vector<std::string> advertised_names(const config::config& c) {
   return out;
 }
 
-client_tls start_client_tls(const config::config& c, boost::asio::any_io_executor ex) {
-  client_tls out;
-  if (!c.tls.enabled) return out;
+namespace {
+
+// Loads one listener TLS block; warns for the names it must cover and does not.
+std::shared_ptr<net::tls_context_store> load_listener_tls(const std::string& name,
+                                                          const std::string& key,
+                                                          const config::listener_tls_config& t,
+                                                          const std::vector<std::string>& names,
+                                                          std::string& error) {
+  auto store = net::tls_context_store::for_server(name, tls_server_settings_from(t),
+                                                  admin::global_tls_metrics().certificate(name));
+  if (!store) {
+    error = key + ": " + store.failure->message;
+    return nullptr;
+  }
+  for (const auto& n : net::uncovered_names(*store.value->current(), names))
+    spdlog::warn(
+        "{}: the listener certificate ({}) does not cover \"{}\", which clients are told to "
+        "connect to: their hostname verification will fail; add it to the certificate's SAN",
+        key, t.cert_file, n);
+  spdlog::info(
+      "{}: {} speaks TLS (min {}, client certificates: {}, files re-read every {} ms and on "
+      "SIGHUP)",
+      key, name == "listener" ? "every client-facing listener" : name,
+      config::to_string(t.min_version), config::to_string(t.client_auth), t.refresh.count());
+  return std::move(store.value);
+}
+
+// routing: sni: the listener store, whose every context (at start and on reload) routes by the
+// TLS server name, and a store per sni.certificates entry. Appends them all to `stores`.
+bool start_sni_tls(const config::config& c, client_tls& out,
+                   std::vector<std::shared_ptr<net::tls_context_store>>& stores) {
   const auto settings = tls_server_settings_from(c.tls);
   std::vector<std::shared_ptr<net::tls_context_store>> named;  // sni.certificates
-  if (c.routing == config::routing_mode::sni) {
-    for (std::size_t i = 0; i < c.sni.certificates.size(); ++i) {
-      auto s = settings;
-      s.cert_file = c.sni.certificates[i].cert_file;
-      s.key_file = c.sni.certificates[i].key_file;
-      s.key_password = {};
-      const auto label = "sni.certificates[" + std::to_string(i) + "]";
-      auto store = net::tls_context_store::for_server(
-          label, s, admin::global_tls_metrics().certificate(label));
-      if (!store) {
-        out.error = label + ": " + store.failure->message;
-        return out;
-      }
-      named.push_back(store.value);
+  for (std::size_t i = 0; i < c.sni.certificates.size(); ++i) {
+    auto s = settings;
+    s.cert_file = c.sni.certificates[i].cert_file;
+    s.key_file = c.sni.certificates[i].key_file;
+    s.key_password = {};
+    const auto label = "sni.certificates[" + std::to_string(i) + "]";
+    auto store = net::tls_context_store::for_server(label, s,
+                                                    admin::global_tls_metrics().certificate(label));
+    if (!store) {
+      out.error = label + ": " + store.failure->message;
+      return false;
     }
-    auto brokers = routing::host_template::parse(c.brokers.advertised_host, nullptr);
-    if (brokers)  // validation refuses a config without one
-      out.sni =
-          std::make_shared<const net::sni_router>(c.sni.bootstrap_host, std::move(*brokers), named);
+    named.push_back(store.value);
   }
+  auto brokers = routing::host_template::parse(c.brokers.advertised_host, nullptr);
+  if (brokers)  // validation refuses a config without one
+    out.sni =
+        std::make_shared<const net::sni_router>(c.sni.bootstrap_host, std::move(*brokers), named);
   // The builder holds the router: it lives as long as any context that calls it.
   auto store = net::tls_context_store::create(
       "listener", net::watched_files(settings),
@@ -76,7 +102,7 @@ client_tls start_client_tls(const config::config& c, boost::asio::any_io_executo
       admin::global_tls_metrics().certificate("listener"));
   if (!store) {
     out.error = "tls: " + store.failure->message;
-    return out;
+    return false;
   }
   out.store = store.value;
   for (const auto& name : net::uncovered_names(*out.store->current(), advertised_names(c))) {
@@ -89,14 +115,57 @@ client_tls start_client_tls(const config::config& c, boost::asio::any_io_executo
         "connect to: their hostname verification will fail; add it to the certificate's SAN",
         c.tls.cert_file, name);
   }
-  named.insert(named.begin(), out.store);
-  out.refresher = std::make_shared<net::tls_refresher>(ex, std::move(named), c.tls.refresh);
+  stores.push_back(out.store);
+  stores.insert(stores.end(), named.begin(), named.end());
+  return true;
+}
+
+}  // namespace
+
+client_tls start_client_tls(const config::config& c, boost::asio::any_io_executor ex) {
+  client_tls out;
+  std::vector<std::shared_ptr<net::tls_context_store>> stores;
+  std::chrono::milliseconds refresh{0};
+  auto take_refresh = [&refresh](std::chrono::milliseconds r) {
+    if (r.count() > 0 && (refresh.count() == 0 || r < refresh)) refresh = r;
+  };
+  if (c.tls.enabled && c.routing == config::routing_mode::sni) {
+    if (!start_sni_tls(c, out, stores)) return out;
+    take_refresh(c.tls.refresh);
+  } else if (c.tls.enabled) {
+    // The names clients reach through a listener with its own block are that block's.
+    auto top = c;
+    for (auto& l : top.bootstrap.listeners)
+      if (l.tls) l.advertised.reset();
+    out.store = load_listener_tls("listener", "tls", c.tls, advertised_names(top), out.error);
+    if (!out.store) return out;
+    stores.push_back(out.store);
+    take_refresh(c.tls.refresh);
+  }
+  for (std::size_t i = 0; i < c.bootstrap.listeners.size(); ++i) {
+    const auto& l = c.bootstrap.listeners[i];
+    if (!l.tls) continue;
+    std::shared_ptr<net::tls_context_store> store;
+    const std::string key = "bootstrap.listeners[" + std::to_string(i) + "].tls";
+    if (l.tls->enabled) {
+      std::vector<std::string> names;
+      if (l.advertised) names.push_back(l.advertised->host);
+      store = load_listener_tls("bootstrap:" + std::to_string(l.listen.port), key, *l.tls, names,
+                                out.error);
+      if (!store) return out;
+      stores.push_back(store);
+      take_refresh(l.tls->refresh);
+    } else {
+      spdlog::info("{}: the bootstrap listener on {} is plaintext (its tls block says so)", key,
+                   l.listen.str());
+    }
+    out.overrides.emplace(l.listen, std::move(store));
+  }
+  if (stores.empty()) return out;
+  // One refresher for every listener store, at the shortest interval asked for: a reload
+  // re-reads the files and rebuilds only what changed.
+  out.refresher = std::make_shared<net::tls_refresher>(ex, std::move(stores), refresh);
   out.refresher->start();
-  spdlog::info(
-      "tls: client-facing listeners speak TLS (min {}, client certificates: {}, files "
-      "re-read every {} ms and on SIGHUP)",
-      config::to_string(c.tls.min_version), config::to_string(c.tls.client_auth),
-      c.tls.refresh.count());
   return out;
 }
 

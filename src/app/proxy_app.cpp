@@ -21,6 +21,7 @@
 #include "kpp/app/status_source.h"
 #include "kpp/config/validate.h"
 #include "kpp/app/tls_settings_mapping.h"
+#include "kpp/app/upstream_tls.h"
 #include "kpp/config/yaml_loader.h"
 #include "kpp/discovery/metadata_poller.h"
 #include "kpp/net/listener.h"
@@ -46,6 +47,7 @@ struct proxy_app::impl {
   std::unique_ptr<discovery::metadata_poller> poller;
   std::unique_ptr<admin::http_server> admin_server;
   client_tls tls;
+  upstream_tls up_tls;
   asio::signal_set signals;
   asio::steady_timer drain_timer;
   asio::steady_timer watchdog_timer;
@@ -188,11 +190,19 @@ struct proxy_app::impl {
     }
     ctx.client_tls = tls.store;
     ctx.sni = tls.sni;
+    up_tls = start_upstream_tls(cfg, pool.main().get_executor());
+    if (!up_tls.error.empty()) {
+      spdlog::error("{}", up_tls.error);
+      return false;
+    }
+    ctx.upstream_tls = up_tls.dial;
     listeners = std::make_unique<net::listener_set>(ctx);
     brokers = std::make_unique<routing::broker_map>(std::move(map_settings), *listeners, events());
     ctx.brokers = brokers.get();
 
     for (auto& port : bootstrap_ports(cfg)) {
+      if (auto o = tls.overrides.find(port.listen); o != tls.overrides.end())
+        port.target.client_tls = o->second;
       if (auto ec = listeners->open_bootstrap(port.listen, port.target)) {
         spdlog::error("cannot listen on {} (bootstrap.listeners / --bootstrap-server-mapping): {}",
                       port.listen.str(), ec.message());
@@ -231,7 +241,7 @@ struct proxy_app::impl {
             }
             s.render_metrics = [this](std::string& out) {
               metrics.render_prometheus(out);
-              if (tls.store) admin::global_tls_metrics().render_prometheus(out);
+              if (tls.refresher || up_tls.dial) admin::global_tls_metrics().render_prometheus(out);
             };
             s.status = [this] {
               readiness r{is_ready.load(), {}};
@@ -305,6 +315,7 @@ struct proxy_app::impl {
       if (ec) return;
       if (sig == SIGHUP) {
         if (tls.refresher) tls.refresher->trigger();  // certificate files, even from flags
+        if (up_tls.refresher) up_tls.refresher->trigger();
         reload();
       } else if (stopping) {
         spdlog::warn("second signal {}: exiting now", sig);
@@ -385,6 +396,7 @@ struct proxy_app::impl {
     stopping = true;
     ctx.draining = true;
     if (tls.refresher) tls.refresher->stop();
+    if (up_tls.refresher) up_tls.refresher->stop();
     set_ready(false, "shutting down");
     sd_notify(0, "STOPPING=1");
     const auto open = ctx.sessions.size();

@@ -86,9 +86,9 @@ std::vector<bootstrap_port> bootstrap_ports(const config::config& c) {
     bootstrap_port p;
     p.listen = l.listen;
     if (l.upstream) {
-      p.target = {net::upstream_target::kind::fixed, -1, {*l.upstream}};
+      p.target = {net::upstream_target::kind::fixed, -1, {*l.upstream}, std::nullopt};
     } else {
-      p.target = {net::upstream_target::kind::bootstrap, -1, servers};
+      p.target = {net::upstream_target::kind::bootstrap, -1, servers, std::nullopt};
     }
     out.push_back(std::move(p));
   }
@@ -100,7 +100,8 @@ std::vector<bootstrap_port> bootstrap_ports(const config::config& c) {
       return p.listen.port == a.listen.port;
     });
     if (!duplicate)
-      out.push_back({a.listen, {net::upstream_target::kind::fixed, -1, {a.upstream}}});
+      out.push_back(
+          {a.listen, {net::upstream_target::kind::fixed, -1, {a.upstream}, std::nullopt}});
   }
   return out;
 }

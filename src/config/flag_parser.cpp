@@ -10,7 +10,6 @@
 #include "kpp/config/validate.h"
 #include "kpp/config/yaml_loader.h"
 #include "kpp/config/tls_flags.h"
-#include "validate_tls.h"
 
 namespace kpp::config {
 namespace {
@@ -610,9 +609,6 @@ result<config> parse_server_flags(std::span<const std::string> args,
     }
     if (auto e = spec->set(s, name, value)) return error{*e};
   }
-  // Upstream TLS flags are mapped; until sessions run TLS to brokers, refuse naming the first.
-  if (!tls_flags.first_upstream_flag.empty() && !upstream_tls_supported())
-    return error{"not supported yet: --" + tls_flags.first_upstream_flag};
   if (auto e = assemble(s)) return error{*e};
   finish_tls_flags(s.c, tls_flags);
   auto problems = complete_and_check(s.c);
@@ -670,8 +666,11 @@ std::string server_usage_text() {
          "  --proxy-listener-curve-preferences --proxy-listener-tls-refresh\n"
          "  --proxy-listener-tls-client-cert-validate-subject\n"
          "  --proxy-listener-tls-required-client-subject-*\n"
-         "Upstream TLS (--tls-*), SASL, GSSAPI, auth plugins, debug and forward-proxy flags are\n"
-         "refused: \"not supported yet\".\n";
+         "Upstream TLS: --tls-enable --tls-ca-chain-cert-file --tls-system-cert-pool\n"
+         "  --tls-client-cert-file --tls-client-key-file --tls-client-key-password (visible in\n"
+         "  ps) --tls-insecure-skip-verify --tls-refresh\n"
+         "--tls-same-client-cert-enable, SASL, GSSAPI, auth plugins, debug and forward-proxy\n"
+         "flags are refused: \"not supported yet\".\n";
 }
 
 result<command_line> parse_command_line(int argc, const char* const* argv) {

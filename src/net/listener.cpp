@@ -85,7 +85,7 @@ void listener::accept_next() {
 }
 
 std::error_code listener_set::bind(const routing::broker_route& route) {
-  upstream_target target{upstream_target::kind::broker, route.node_id, {}};
+  upstream_target target{upstream_target::kind::broker, route.node_id, {}, std::nullopt};
   auto metrics =
       ctx_.metrics->listener({admin::listener_kind::broker, route.listen.port, route.node_id});
   auto l = std::make_shared<listener>(ctx_, std::move(target), std::move(metrics));

@@ -233,7 +233,7 @@ awaitable<bool> session::classify_first_bytes() {
       co_return false;
     }
   }
-  if (ctx_.client_tls) co_return co_await client_tls_handshake(bytes_view(head.data(), n));
+  if (listener_tls()) co_return co_await client_tls_handshake(bytes_view(head.data(), n));
   if (auto m = classify_client_bytes(bytes_view(head.data(), n), ctx_.settings.max_frame_size)) {
     fail(m->cause, m->message);
     co_return false;
@@ -249,7 +249,7 @@ awaitable<bool> session::client_tls_handshake(bytes_view head) {
   }
   // The context current now serves this connection for its whole life (rotation swaps the
   // store's context for later handshakes only).
-  auto tls = std::make_unique<tls_stream>(std::move(client_->socket()), ctx_.client_tls->current());
+  auto tls = std::make_unique<tls_stream>(std::move(client_->socket()), listener_tls()->current());
   auto* stream = tls.get();
   client_ = std::move(tls);
   sni_verdict verdict;  // routing: sni; filled by the servername callback
@@ -322,13 +322,14 @@ awaitable<bool> session::dial() {
     co_return false;
   }
   std::string errors;
-  const upstream_dialer dialer({.timeout = ctx_.settings.dial_timeout});
+  const upstream_dialer dialer({.timeout = ctx_.settings.dial_timeout, .tls = ctx_.upstream_tls});
   for (const auto& candidate : candidates) {
     // Closed meanwhile (idle timeout, drain): connecting now would open a socket that
     // nothing ever closes.
     if (closed_) co_return false;
     const auto address = ctx_.dial_address(candidate);
-    auto err = co_await dialer.connect(upstream_->socket(), address);
+    // The certificate names the broker, not the address a dial mapping rewrote it to.
+    auto err = co_await dialer.connect(upstream_, address, candidate.host);
     if (closed_) {
       upstream_->close();  // a connect that finished after the close reopened the socket
       co_return false;

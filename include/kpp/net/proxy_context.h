@@ -20,6 +20,7 @@
 #include "kpp/net/silent_connections.h"
 #include "kpp/net/sni_router.h"
 #include "kpp/net/tls_context_store.h"
+#include "kpp/net/upstream_dialer.h"
 #include "kpp/routing/broker_map.h"
 
 namespace kpp::net {
@@ -54,6 +55,8 @@ struct proxy_context {
   std::shared_ptr<tls_context_store> client_tls;
   // routing: sni. Picks a kind::sni listener's route from the TLS server name.
   std::shared_ptr<const sni_router> sni;
+  // Set when the proxy speaks TLS to the brokers (upstream.tls): sessions and discovery.
+  std::shared_ptr<const dial_tls> upstream_tls;
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> max_connections{10000};
   std::atomic<std::size_t> rotation{0};  // bootstrap server round robin

@@ -53,6 +53,10 @@ class session : public std::enable_shared_from_this<session> {
   boost::asio::awaitable<bool> classify_first_bytes();
   boost::asio::awaitable<bool> client_tls_handshake(protocol::bytes_view head);
   void route_by_sni(const sni_route& route);  // routing: sni, after the handshake
+  // The TLS context store of this connection's listener; null: plaintext.
+  [[nodiscard]] const std::shared_ptr<tls_context_store>& listener_tls() const noexcept {
+    return target_.client_tls ? *target_.client_tls : ctx_.client_tls;
+  }
   boost::asio::awaitable<bool> dial();
   boost::asio::awaitable<void> request_pump();
   boost::asio::awaitable<void> response_pump();

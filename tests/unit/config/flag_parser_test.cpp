@@ -226,11 +226,7 @@ TEST(ServerFlags, FixedAdvertisedPortWithoutTemplateIsRefused) {
 
 TEST(ServerFlags, UnsupportedGrepplabsFlagsAreRefused) {
   for (std::vector<std::string> extra : std::initializer_list<std::vector<std::string>>{
-           {"--tls-enable"},
-           {"--tls-insecure-skip-verify"},
-           {"--tls-ca-chain-cert-file", "ca.pem"},
-           {"--tls-refresh=1m"},
-           {"--tls-system-cert-pool"},
+           {"--tls-same-client-cert-enable"},
            {"--sasl-enable"},
            {"--sasl-username", "u"},
            {"--sasl-method=SCRAM-SHA-512"},
@@ -448,7 +444,8 @@ TEST_F(CommandLine, ModesAndErrors) {
            {{"run", "--config", path_, "extra"}, "unexpected argument \"extra\""},
            {{"demo", "--messages", "0"}, "demo: --messages \"0\" is not an integer 1..100000000"},
            {{"demo", "--fast"}, "demo: unexpected argument \"--fast\"; expected --messages N"},
-           {{"server", "--tls-enable"}, "not supported yet: --tls-enable"},
+           {{"server", "--tls-same-client-cert-enable"},
+            "not supported yet: --tls-same-client-cert-enable"},
            {{"--config", "/nonexistent.yaml"}, "/nonexistent.yaml: cannot be read"},
        }) {
     auto cl = run(r.args);
