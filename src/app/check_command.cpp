@@ -8,6 +8,7 @@
 
 #include "kpp/app/check_report.h"
 #include "kpp/app/check_steps.h"
+#include "kpp/app/upstream_login_mapping.h"
 
 namespace kpp::app {
 
@@ -33,6 +34,12 @@ int run_check(const config::config& cfg, const std::string& source,
   // One dial budget per connection, as the proxy's discovery has.
   c.probe.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.timeouts.dial);
   c.probe.client_id = cfg.discovery.client_id;
+  auto login = upstream_login_from(cfg.upstream.sasl);
+  if (!login) {
+    std::fprintf(stderr, "kafka-psc-proxy check: %s\n", login.error().c_str());
+    return 2;
+  }
+  c.probe.login = std::move(*login);
 
   asio::io_context ioc;
   auto done = asio::co_spawn(ioc, run_steps(c), asio::use_future);

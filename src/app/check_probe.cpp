@@ -46,6 +46,8 @@ const char* to_string(probe_outcome o) noexcept {
       return "SASL required";
     case probe_outcome::not_kafka:
       return "not Kafka";
+    case probe_outcome::login_failed:
+      return "SASL login failed";
   }
   return "?";
 }
@@ -70,10 +72,18 @@ class probe_link {
   probe_link(tcp::socket socket, probe_options options)
       : socket_(std::move(socket)), options_(std::move(options)) {}
 
-  static asio::awaitable<error_code> dial(tcp::socket& socket, const routing::host_port& address,
-                                          std::chrono::milliseconds timeout) {
-    const net::upstream_dialer dialer({.timeout = timeout});
+  // With `login`, a refused or broken-off login sets `login_error` (and returns an error).
+  static asio::awaitable<error_code> dial(
+      tcp::socket& socket, const routing::host_port& address, std::chrono::milliseconds timeout,
+      std::shared_ptr<const net::upstream_login_settings> login = nullptr,
+      std::string* login_error = nullptr) {
+    const net::upstream_dialer dialer({.timeout = timeout, .login = std::move(login)});
     auto failure = co_await dialer.connect(socket, address);
+    if (failure && failure->code == net::dial_errc::login_failed) {
+      if (login_error) *login_error = failure->message;
+      co_return asio::error::access_denied;
+    }
+    if (failure && failure->code == net::dial_errc::login_timed_out) co_return asio::error::timed_out;
     if (!failure) {
       error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
@@ -282,7 +292,14 @@ asio::awaitable<std::vector<std::string>> sasl_mechanisms(const routing::host_po
 asio::awaitable<probe_result> probe_kafka(routing::host_port address, probe_options options) {
   probe_result r;
   tcp::socket socket(co_await asio::this_coro::executor);
-  if (auto ec = co_await probe_link::dial(socket, address, options.timeout)) {
+  std::string login_error;
+  if (auto ec =
+          co_await probe_link::dial(socket, address, options.timeout, options.login, &login_error)) {
+    if (!login_error.empty()) {
+      r.outcome = probe_outcome::login_failed;
+      r.detail = login_error;
+      co_return r;
+    }
     r.outcome = outcome_of_connect(ec);
     r.detail = "connect: " + ec.message();
     co_return r;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "kpp/routing/host_template.h"
+#include "validate_sasl.h"
 #include "validate_tls.h"
 
 namespace kpp::config {
@@ -406,6 +407,7 @@ std::vector<problem> complete_and_check(config& c) {
   check_brokers(c, ck);
   check_ports(c, ck);
   check_tls(c, out);
+  check_sasl(c, out);
   return out;
 }
 

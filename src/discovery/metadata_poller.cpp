@@ -11,6 +11,7 @@
 #include <set>
 
 #include "kpp/net/deadline.h"
+#include "kpp/net/client_authenticator.h"
 #include "kpp/net/upstream_dialer.h"
 #include "kpp/protocol/api_table.h"
 #include "kpp/protocol/api_versions_request.h"
@@ -91,7 +92,7 @@ asio::awaitable<poll_outcome> metadata_poller::fetch_from(const routing::host_po
   auto ex = co_await asio::this_coro::executor;
   asio::ip::tcp::socket s(ex);
   const auto address = ctx_.dial_address(server);
-  const net::upstream_dialer dialer({.timeout = settings.timeout});
+  const net::upstream_dialer dialer({.timeout = settings.timeout, .login = ctx_.upstream_login});
   if (auto err = co_await dialer.connect(s, address)) {
     out.error = err->message;
     co_return out;
@@ -117,6 +118,8 @@ asio::awaitable<poll_outcome> metadata_poller::fetch_from(const routing::host_po
     out.error = address.str() + ": malformed ApiVersions response: " + versions.error().describe();
     co_return out;
   }
+  // listeners.sasl: clients are answered ApiVersions with the broker's ranges before login.
+  if (ctx_.client_auth) ctx_.client_auth->set_broker_versions(versions->response);
   std::int16_t version = -1;
   const auto* table = protocol::find_api(protocol::api_key::metadata);
   for (const auto& range : versions->response.api_keys) {

@@ -4,6 +4,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <memory>
 
+#include "kpp/net/byte_stream.h"
 #include "kpp/net/deadline.h"
 
 namespace kpp::net {
@@ -27,6 +28,10 @@ class dial_category_impl : public std::error_category {
         return "cannot connect";
       case dial_errc::connect_timed_out:
         return "connect timed out";
+      case dial_errc::login_failed:
+        return "SASL login failed";
+      case dial_errc::login_timed_out:
+        return "SASL login timed out";
     }
     return "unknown dial error";
   }
@@ -55,7 +60,8 @@ std::error_code make_error_code(dial_errc e) noexcept {
 }
 
 asio::awaitable<std::optional<dial_error>> upstream_dialer::connect(
-    tcp::socket& s, const routing::host_port& address) const {
+    tcp::socket& s, const routing::host_port& address, std::int64_t* session_lifetime_ms) const {
+  if (session_lifetime_ms) *session_lifetime_ms = 0;
   const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
   auto ex = co_await asio::this_coro::executor;
 
@@ -97,7 +103,24 @@ asio::awaitable<std::optional<dial_error>> upstream_dialer::connect(
       co_return failure(dial_errc::connect_timed_out, address, {}, options_.timeout);
     co_return failure(dial_errc::connect_failed, address, connect_ec, {});
   }
-  // Further steps (TLS handshake, SASL login) go here, against the same deadline.
+  // Step 3: SASL login (upstream.sasl), against the same deadline.
+  if (options_.login) {
+    plain_stream stream(std::move(s));
+    auto login = co_await login_upstream(stream, *options_.login, deadline);
+    s = std::move(stream.socket());
+    if (!login) {
+      error_code ignored;
+      s.close(ignored);
+      const auto code = login.error().kind == login_failure_kind::timed_out
+                            ? dial_errc::login_timed_out
+                            : dial_errc::login_failed;
+      co_return dial_error{make_error_code(code), {},
+                           address.str() + ": SASL " + std::string(auth::name(options_.login->mech)) +
+                               " login as " + options_.login->username + " failed: " +
+                               login.error().message};
+    }
+    if (session_lifetime_ms) *session_lifetime_ms = login->session_lifetime_ms;
+  }
   co_return std::nullopt;
 }
 

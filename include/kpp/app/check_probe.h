@@ -6,10 +6,12 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "kpp/net/upstream_login.h"
 #include "kpp/routing/host_port.h"
 
 namespace kpp::app {
@@ -22,6 +24,7 @@ enum class probe_outcome : std::uint8_t {
   tls_mismatch,   // the listener speaks TLS, the probe plaintext
   sasl_required,  // ApiVersions answered, Metadata refused before authentication
   not_kafka,      // an answer, but not a Kafka one
+  login_failed,   // upstream.sasl: the broker refused the proxy's SASL login
 };
 [[nodiscard]] const char* to_string(probe_outcome o) noexcept;
 
@@ -43,6 +46,9 @@ struct probe_result {
 struct probe_options {
   std::chrono::milliseconds timeout{5000};
   std::string client_id = "kafka-psc-proxy-check";
+  // upstream.sasl: log in after connecting, as the proxy does (brokers only; never set when
+  // probing the proxy's own listeners).
+  std::shared_ptr<const net::upstream_login_settings> login;
 };
 
 // Dials `address` (the dial step; a TLS handshake belongs there once upstream TLS exists)

@@ -169,6 +169,7 @@ struct config {
   proxy_protocol_config proxy_protocol;
   listener_tls_config tls;  // bootstrap and broker listeners
   upstream_config upstream;
+  listeners_config listeners;  // listeners.sasl: client authentication at the proxy
   friend bool operator==(const config&, const config&) = default;
 };
 

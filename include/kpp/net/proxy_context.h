@@ -19,11 +19,13 @@
 #include "kpp/net/session_settings.h"
 #include "kpp/net/silent_connections.h"
 #include "kpp/net/tls_context_store.h"
+#include "kpp/net/upstream_login.h"
 #include "kpp/routing/broker_map.h"
 
 namespace kpp::net {
 
 class session;
+class client_authenticator;
 
 class session_registry {
  public:
@@ -51,6 +53,10 @@ struct proxy_context {
   std::map<routing::host_port, routing::host_port> dial_mappings;
   // Set when the client-facing listeners speak TLS: each handshake takes its current context.
   std::shared_ptr<tls_context_store> client_tls;
+  // upstream.sasl: every upstream connection logs in with this before it is used.
+  std::shared_ptr<const upstream_login_settings> upstream_login;
+  // listeners.sasl: clients log in to the proxy before anything goes upstream.
+  std::shared_ptr<client_authenticator> client_auth;
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> max_connections{10000};
   std::atomic<std::size_t> rotation{0};  // bootstrap server round robin
