@@ -70,7 +70,7 @@ std::optional<dial_error> dial(asio::io_context& io, tcp::socket& s, kpp::routin
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        upstream_dialer dialer({.timeout = timeout});
+        upstream_dialer dialer({.timeout = timeout, .login = {}});
         out = co_await dialer.connect(s, to);
         if (done) *done = true;
       },
@@ -87,7 +87,7 @@ TEST(UpstreamDialer, DeadlineCoversTheDnsLookup) {
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        upstream_dialer dialer({.timeout = 200ms});
+        upstream_dialer dialer({.timeout = 200ms, .login = {}});
         const kpp::routing::host_port to{std::string(stalled_name), 9092};
         auto err = co_await dialer.connect(s, to);
         // The lookup is still stuck: the dial ended on its own deadline, not on the lookup.
