@@ -85,7 +85,8 @@ asan_tests=(kpp_protocol_tests kpp_routing_tests kpp_config_tests kpp_admin_test
             kpp_app_tests kpp_it_bad_input_test kpp_it_metadata_rewrite_test
             kpp_it_produce_consume_test kpp_it_mismatch_diagnostics_test
             kpp_it_proxy_protocol_test kpp_it_kfake_raw_protocol_test kpp_it_lifecycle_test
-            kpp_it_sasl_upstream_login_test kpp_it_sasl_client_auth_test)
+            kpp_it_sasl_upstream_login_test kpp_it_sasl_client_auth_test
+            kpp_it_upstream_tls_test)
 stamp "sanitizer build (ASan + UBSan): ${asan_tests[*]}"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKPP_TESTS=ON -DKPP_BENCH=OFF -DKPP_WERROR=OFF \
   -DKPP_SANITIZE=ON -DKPP_FUZZ=OFF >/dev/null

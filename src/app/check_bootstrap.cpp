@@ -12,7 +12,7 @@ routing::host_port dial_address(const config::config& cfg, const routing::host_p
   return a;
 }
 
-std::string fix_for(probe_outcome o) {
+std::string fix_for(probe_outcome o, bool upstream_tls) {
   switch (o) {
     case probe_outcome::refused:
       return "nothing listens there: correct the host:port in bootstrap.servers "
@@ -24,7 +24,14 @@ std::string fix_for(probe_outcome o) {
       return "correct the host in bootstrap.servers, or make it resolvable and routable from "
              "this host";
     case probe_outcome::tls_mismatch:
-      return "point bootstrap.servers at the broker's PLAINTEXT listener";
+      if (upstream_tls)
+        return "the listener is plaintext and upstream.tls is enabled: point bootstrap.servers "
+               "at the broker's SSL listener, or disable upstream.tls";
+      return "point bootstrap.servers at the broker's PLAINTEXT listener, or set "
+             "upstream.tls.enabled (--tls-enable)";
+    case probe_outcome::tls_failed:
+      return "see the detail: fix upstream.tls (ca_file, cert_file/key_file, server_name) or "
+             "the broker's certificate";
     case probe_outcome::sasl_required:
       return "point bootstrap.servers at a broker listener without SASL";
     case probe_outcome::not_kafka:
@@ -52,7 +59,9 @@ boost::asio::awaitable<std::vector<probe_broker>> check_bootstrap(check_context&
                   "set bootstrap.servers (or --bootstrap-server-mapping)");
   std::vector<routing::host_port> addresses;
   for (const auto& server : servers) addresses.push_back(dial_address(c.cfg, server));
-  const auto results = co_await probe_all(addresses, c.probe);
+  std::vector<std::string> tls_names;
+  for (const auto& server : servers) tls_names.push_back(server.host);
+  const auto results = co_await probe_all(addresses, c.probe, tls_names);
   for (std::size_t i = 0; i < servers.size(); ++i) {
     const auto& server = servers[i];
     const auto& address = addresses[i];
@@ -64,7 +73,7 @@ boost::asio::awaitable<std::vector<probe_broker>> check_bootstrap(check_context&
       c.report.find(
           "bootstrap",
           "bootstrap server " + name + ": " + to_string(r.outcome) + " (" + r.detail + ")",
-          fix_for(r.outcome));
+          fix_for(r.outcome, c.probe.tls != nullptr));
     } else if (brokers.empty()) {
       brokers = r.brokers;
       if (brokers.empty())

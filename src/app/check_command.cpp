@@ -9,6 +9,7 @@
 #include "kpp/app/check_report.h"
 #include "kpp/app/check_steps.h"
 #include "kpp/app/upstream_login_mapping.h"
+#include "kpp/app/upstream_tls.h"
 
 namespace kpp::app {
 
@@ -34,6 +35,11 @@ int run_check(const config::config& cfg, const std::string& source,
   // One dial budget per connection, as the proxy's discovery has.
   c.probe.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(cfg.timeouts.dial);
   c.probe.client_id = cfg.discovery.client_id;
+  const auto tls = load_upstream_tls(cfg);
+  if (!tls.error.empty())
+    report.find("bootstrap", tls.error,
+                "fix the upstream.tls files; the proxy would refuse to start with them");
+  c.probe.tls = tls.dial;
   auto login = upstream_login_from(cfg.upstream.sasl);
   if (!login) {
     std::fprintf(stderr, "kafka-psc-proxy check: %s\n", login.error().c_str());

@@ -63,9 +63,13 @@ boost::asio::awaitable<planned_map> check_map(check_context& c,
   out.routes = map.snapshot();
   if (!out.routes.empty()) c.report.map_hash = routing::map_hash(out.routes);
   std::vector<routing::host_port> upstreams;
+  std::vector<std::string> tls_names;  // the broker's own host, for its certificate
   for (const auto& route : out.routes)
-    if (route.upstream) upstreams.push_back(dial_address(c.cfg, *route.upstream));
-  const auto probes = co_await probe_all(upstreams, c.probe);
+    if (route.upstream) {
+      upstreams.push_back(dial_address(c.cfg, *route.upstream));
+      tls_names.push_back(route.upstream->host);
+    }
+  const auto probes = co_await probe_all(upstreams, c.probe, tls_names);
   std::size_t next = 0;
   for (const auto& route : out.routes) {
     std::string upstream_check = "-";

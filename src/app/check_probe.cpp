@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "kpp/net/socket_options.h"
+#include "kpp/net/stream_deadline.h"
 #include "kpp/net/traffic_classifier.h"
 #include "kpp/net/upstream_dialer.h"
 #include "kpp/protocol/api_table.h"
@@ -42,6 +43,8 @@ const char* to_string(probe_outcome o) noexcept {
       return "unreachable";
     case probe_outcome::tls_mismatch:
       return "TLS mismatch";
+    case probe_outcome::tls_failed:
+      return "TLS failed";
     case probe_outcome::sasl_required:
       return "SASL required";
     case probe_outcome::not_kafka:
@@ -65,36 +68,41 @@ struct frame {
   std::string error;
 };
 
-// The byte stream a probe talks over. Plain TCP today; when upstream TLS exists, dial()
-// performs the handshake here and the request code below does not change.
+// The byte stream a probe talks over: plain TCP, or TLS when options.tls is set (the dial
+// performs the handshake, as the proxy's own dials do); the request code does not care.
 class probe_link {
  public:
-  probe_link(tcp::socket socket, probe_options options)
-      : socket_(std::move(socket)), options_(std::move(options)) {}
+  probe_link(std::unique_ptr<net::byte_stream> stream, probe_options options)
+      : stream_(std::move(stream)), options_(std::move(options)) {}
 
-  // With `login`, a refused or broken-off login sets `login_error` (and returns an error).
-  static asio::awaitable<error_code> dial(
-      tcp::socket& socket, const routing::host_port& address, std::chrono::milliseconds timeout,
-      std::shared_ptr<const net::upstream_login_settings> login = nullptr,
-      std::string* login_error = nullptr) {
-    const net::upstream_dialer dialer({.timeout = timeout, .login = std::move(login)});
-    auto failure = co_await dialer.connect(socket, address);
-    if (failure && failure->code == net::dial_errc::login_failed) {
-      if (login_error) *login_error = failure->message;
-      co_return asio::error::access_denied;
-    }
-    if (failure && failure->code == net::dial_errc::login_timed_out) co_return asio::error::timed_out;
-    if (!failure) {
+  struct dialed {
+    std::unique_ptr<net::byte_stream> stream;
+    error_code ec;                           // the socket-level cause of a failed dial
+    std::optional<net::dial_error> failure;  // the dial's own description
+  };
+
+  // `plaintext`: neither upstream.tls nor upstream.sasl (the TLS sniff).
+  static asio::awaitable<dialed> dial(const routing::host_port& address,
+                                      const probe_options& options, bool plaintext = false) {
+    dialed out;
+    const net::upstream_dialer dialer({.timeout = options.timeout,
+                                       .tls = plaintext ? nullptr : options.tls,
+                                       .login = plaintext ? nullptr : options.login});
+    out.failure = co_await dialer.connect(out.stream, address, options.tls_name);
+    if (!out.failure) {
       error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      co_return error_code{};
+      out.stream->socket().set_option(tcp::no_delay(true), ignored);
+      co_return out;
     }
     // The probe's outcomes (refused, timeout, ...) read the socket-level cause.
-    if (failure->code == net::dial_errc::connect_timed_out ||
-        failure->code == net::dial_errc::resolve_timed_out)
-      co_return asio::error::timed_out;
-    if (failure->cause) co_return failure->cause;
-    co_return asio::error::host_not_found;
+    if (out.failure->code == net::dial_errc::connect_timed_out ||
+        out.failure->code == net::dial_errc::resolve_timed_out)
+      out.ec = asio::error::timed_out;
+    else if (out.failure->cause)
+      out.ec = out.failure->cause;
+    else
+      out.ec = asio::error::host_not_found;
+    co_return out;
   }
 
   // One request/response round trip; checks the correlation id.
@@ -125,11 +133,9 @@ class probe_link {
     co_await guarded(
         [&]() -> asio::awaitable<error_code> {
           error_code ec;
-          co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
-                                     asio::redirect_error(asio::use_awaitable, ec));
-          if (!ec)
-            co_await asio::async_read(socket_, asio::buffer(out.payload),
-                                      asio::redirect_error(asio::use_awaitable, ec));
+          const std::array<asio::const_buffer, 1> bufs{asio::buffer(bytes.data(), bytes.size())};
+          co_await stream_->write(bufs, ec);
+          if (!ec) co_await stream_->read_exactly(asio::buffer(out.payload), ec);
           co_return ec;
         },
         out);
@@ -137,20 +143,13 @@ class probe_link {
   }
 
  private:
-  // Runs `op` under the probe timeout; the timer closes the socket when it passes.
+  // Runs `op` under the probe timeout; the stream is closed when it passes.
   template <class Op>
   asio::awaitable<void> guarded(Op op, frame& out) {
-    auto expired = std::make_shared<bool>(false);
-    asio::steady_timer timer(co_await asio::this_coro::executor, options_.timeout);
-    timer.async_wait([this, expired](error_code ec) {
-      if (ec) return;
-      *expired = true;
-      error_code ignored;
-      socket_.close(ignored);
-    });
-    const error_code ec = co_await op();
-    timer.cancel();
-    if (*expired) {
+    const auto r = co_await net::run_with_deadline(
+        *stream_, op, std::chrono::steady_clock::now() + options_.timeout);
+    const error_code ec = r.ec;
+    if (r.timed_out) {
       out.status = frame_status::timeout;
       out.error = "no answer within " + std::to_string(options_.timeout.count()) + " ms";
     } else if (ec == asio::error::eof || ec == asio::error::connection_reset) {
@@ -167,12 +166,10 @@ class probe_link {
     co_await guarded(
         [&]() -> asio::awaitable<error_code> {
           error_code ec;
-          co_await asio::async_write(socket_, asio::buffer(request),
-                                     asio::redirect_error(asio::use_awaitable, ec));
+          const std::array<asio::const_buffer, 1> bufs{asio::buffer(request)};
+          co_await stream_->write(bufs, ec);
           std::array<std::byte, 4> head{};
-          if (!ec)
-            co_await asio::async_read(socket_, asio::buffer(head),
-                                      asio::redirect_error(asio::use_awaitable, ec));
+          if (!ec) co_await stream_->read_exactly(asio::buffer(head), ec);
           if (ec) co_return ec;
           if (auto m = net::classify_upstream_bytes(head)) {
             out.status = frame_status::tls;
@@ -187,15 +184,14 @@ class probe_link {
             co_return error_code{};
           }
           out.payload.resize(size);
-          co_await asio::async_read(socket_, asio::buffer(out.payload),
-                                    asio::redirect_error(asio::use_awaitable, ec));
+          co_await stream_->read_exactly(asio::buffer(out.payload), ec);
           co_return ec;
         },
         out);
     co_return out;
   }
 
-  tcp::socket socket_;
+  std::unique_ptr<net::byte_stream> stream_;
   probe_options options_;
   std::int32_t correlation_ = 0;
 };
@@ -233,7 +229,7 @@ byte_buffer client_hello() {
 
 const std::string tls_fix =
     "the listener speaks TLS and this connection is plaintext: point the address at the "
-    "broker's PLAINTEXT listener (or use TLS once the proxy supports it upstream)";
+    "broker's PLAINTEXT listener, or set upstream.tls.enabled";
 
 probe_outcome outcome_of_connect(const error_code& ec) {
   if (ec == asio::error::connection_refused) return probe_outcome::refused;
@@ -261,9 +257,9 @@ void fail(probe_result& r, const frame& f, const char* step) {
 
 // Does a listener that closed on our plaintext request answer a ClientHello with TLS?
 asio::awaitable<bool> speaks_tls(const routing::host_port& address, const probe_options& o) {
-  tcp::socket socket(co_await asio::this_coro::executor);
-  if (co_await probe_link::dial(socket, address, o.timeout)) co_return false;
-  probe_link link(std::move(socket), o);
+  auto d = co_await probe_link::dial(address, o, true);
+  if (d.failure) co_return false;
+  probe_link link(std::move(d.stream), o);
   const auto hello = client_hello();
   auto head = co_await link.send_raw_read_head(hello);
   co_return head.status == frame_status::ok&& net::classify_upstream_bytes(head.payload);
@@ -275,9 +271,9 @@ asio::awaitable<bool> speaks_tls(const routing::host_port& address, const probe_
 asio::awaitable<std::vector<std::string>> sasl_mechanisms(const routing::host_port& address,
                                                           const probe_options& o) {
   std::vector<std::string> out;
-  tcp::socket socket(co_await asio::this_coro::executor);
-  if (co_await probe_link::dial(socket, address, o.timeout)) co_return out;
-  probe_link link(std::move(socket), o);
+  auto d = co_await probe_link::dial(address, o);
+  if (d.failure) co_return out;
+  probe_link link(std::move(d.stream), o);
   protocol::byte_buffer body;
   if (!protocol::encode_sasl_handshake_request({"KAFKA-PSC-PROXY-CHECK"}, 1, body)) co_return out;
   auto f = co_await link.round_trip(protocol::api_key::sasl_handshake, 1, body);
@@ -291,25 +287,32 @@ asio::awaitable<std::vector<std::string>> sasl_mechanisms(const routing::host_po
 
 asio::awaitable<probe_result> probe_kafka(routing::host_port address, probe_options options) {
   probe_result r;
-  tcp::socket socket(co_await asio::this_coro::executor);
-  std::string login_error;
-  if (auto ec =
-          co_await probe_link::dial(socket, address, options.timeout, options.login, &login_error)) {
-    if (!login_error.empty()) {
-      r.outcome = probe_outcome::login_failed;
-      r.detail = login_error;
-      co_return r;
-    }
-    r.outcome = outcome_of_connect(ec);
-    r.detail = "connect: " + ec.message();
+  auto d = co_await probe_link::dial(address, options);
+  if (d.failure && (d.failure->code == net::dial_errc::login_failed ||
+                    d.failure->code == net::dial_errc::login_timed_out)) {
+    r.outcome = probe_outcome::login_failed;
+    r.detail = d.failure->message;
     co_return r;
   }
-  probe_link link(std::move(socket), options);
+  if (d.failure && d.failure->tls_cause) {
+    // TCP connected; the handshake failed. To a plaintext listener that is a TLS mismatch.
+    r.outcome = *d.failure->tls_cause == net::tls_handshake_cause::plaintext_upstream
+                    ? probe_outcome::tls_mismatch
+                    : probe_outcome::tls_failed;
+    r.detail = "TLS handshake: " + d.failure->message;
+    co_return r;
+  }
+  if (d.failure) {
+    r.outcome = outcome_of_connect(d.ec);
+    r.detail = "connect: " + d.ec.message();
+    co_return r;
+  }
+  probe_link link(std::move(d.stream), options);
 
   // ApiVersions v0: every broker since 0.10 answers it, whatever it supports.
   auto av_body = protocol::encode_api_versions_request_body(0);
   auto av = co_await link.round_trip(protocol::api_key::api_versions, 0, *av_body);
-  if (av.status == frame_status::closed && co_await speaks_tls(address, options)) {
+  if (av.status == frame_status::closed && !options.tls && co_await speaks_tls(address, options)) {
     r.outcome = probe_outcome::tls_mismatch;
     r.detail =
         "ApiVersions: closed without answering, and it answers a TLS ClientHello; " + tls_fix;
@@ -384,6 +387,7 @@ asio::awaitable<probe_result> probe_kafka(routing::host_port address, probe_opti
 
 asio::awaitable<std::vector<probe_result>> probe_all(std::vector<routing::host_port> addresses,
                                                      probe_options options,
+                                                     std::vector<std::string> tls_names,
                                                      std::size_t max_parallel) {
   std::vector<probe_result> results(addresses.size());
   auto ex = co_await asio::this_coro::executor;
@@ -393,7 +397,9 @@ asio::awaitable<std::vector<probe_result>> probe_all(std::vector<routing::host_p
     auto pending = std::make_shared<std::size_t>(to - from);
     auto wake = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
     for (std::size_t i = from; i < to; ++i) {
-      asio::co_spawn(ex, probe_kafka(addresses[i], options),
+      auto o = options;
+      if (i < tls_names.size()) o.tls_name = tls_names[i];
+      asio::co_spawn(ex, probe_kafka(addresses[i], std::move(o)),
                      [&results, i, pending, wake](std::exception_ptr e, probe_result r) {
                        if (e) {
                          r.outcome = probe_outcome::not_kafka;

@@ -24,6 +24,7 @@
 #include "kpp/app/status_source.h"
 #include "kpp/config/validate.h"
 #include "kpp/app/tls_settings_mapping.h"
+#include "kpp/app/upstream_tls.h"
 #include "kpp/config/yaml_loader.h"
 #include "kpp/discovery/metadata_poller.h"
 #include "kpp/net/listener.h"
@@ -49,6 +50,7 @@ struct proxy_app::impl {
   std::unique_ptr<discovery::metadata_poller> poller;
   std::unique_ptr<admin::http_server> admin_server;
   client_tls tls;
+  upstream_tls up_tls;
   asio::signal_set signals;
   asio::steady_timer drain_timer;
   asio::steady_timer watchdog_timer;
@@ -190,6 +192,12 @@ struct proxy_app::impl {
       return false;
     }
     ctx.client_tls = tls.store;
+    up_tls = start_upstream_tls(cfg, pool.main().get_executor());
+    if (!up_tls.error.empty()) {
+      spdlog::error("{}", up_tls.error);
+      return false;
+    }
+    ctx.upstream_tls = up_tls.dial;
     auto login = upstream_login_from(cfg.upstream.sasl);
     if (!login) {
       spdlog::error("{}", login.error());
@@ -249,7 +257,7 @@ struct proxy_app::impl {
             }
             s.render_metrics = [this](std::string& out) {
               metrics.render_prometheus(out);
-              if (tls.store) admin::global_tls_metrics().render_prometheus(out);
+              if (tls.store || up_tls.dial) admin::global_tls_metrics().render_prometheus(out);
               if (ctx.client_auth) admin::global_client_auth_metrics().render_prometheus(out);
             };
             s.status = [this] {
@@ -324,6 +332,7 @@ struct proxy_app::impl {
       if (ec) return;
       if (sig == SIGHUP) {
         if (tls.refresher) tls.refresher->trigger();  // certificate files, even from flags
+        if (up_tls.refresher) up_tls.refresher->trigger();
         reload();
       } else if (stopping) {
         spdlog::warn("second signal {}: exiting now", sig);
@@ -403,6 +412,7 @@ struct proxy_app::impl {
     stopping = true;
     ctx.draining = true;
     if (tls.refresher) tls.refresher->stop();
+    if (up_tls.refresher) up_tls.refresher->stop();
     set_ready(false, "shutting down");
     sd_notify(0, "STOPPING=1");
     const auto open = ctx.sessions.size();

@@ -11,7 +11,6 @@
 #include "kpp/config/yaml_loader.h"
 #include "kpp/config/sasl_flags.h"
 #include "kpp/config/tls_flags.h"
-#include "validate_tls.h"
 
 namespace kpp::config {
 namespace {
@@ -622,9 +621,6 @@ result<config> parse_server_flags(std::span<const std::string> args,
     }
     if (auto e = spec->set(s, name, value)) return error{*e};
   }
-  // Upstream TLS flags are mapped; until sessions run TLS to brokers, refuse naming the first.
-  if (!tls_flags.first_upstream_flag.empty() && !upstream_tls_supported())
-    return error{"not supported yet: --" + tls_flags.first_upstream_flag};
   if (auto e = assemble(s)) return error{*e};
   finish_tls_flags(s.c, tls_flags);
   if (auto e = finish_sasl_flags(s.c, sasl_flags, notices)) return error{*e};
@@ -686,13 +682,16 @@ std::string server_usage_text() {
          "  --proxy-listener-curve-preferences --proxy-listener-tls-refresh\n"
          "  --proxy-listener-tls-client-cert-validate-subject\n"
          "  --proxy-listener-tls-required-client-subject-*\n"
+         "Upstream TLS: --tls-enable --tls-ca-chain-cert-file --tls-system-cert-pool\n"
+         "  --tls-client-cert-file --tls-client-key-file --tls-client-key-password (visible in\n"
+         "  ps) --tls-insecure-skip-verify --tls-refresh\n"
          "Upstream SASL login: --sasl-enable --sasl-method PLAIN|SCRAM-SHA-256|SCRAM-SHA-512\n"
          "  --sasl-username --sasl-password (visible in ps) --sasl-jaas-config-file\n"
          "Client logins at the proxy: --auth-local-enable --auth-local-mechanism PLAIN|SCRAM-*\n"
          "  --auth-local-users-file FILE (ours; see `kafka-psc-proxy users add`)\n"
          "Refused, naming what to use instead: --sasl-aws-*, --gssapi-*, --sasl-plugin-*,\n"
          "  --auth-local-command, --auth-gateway-*\n"
-         "Upstream TLS (--tls-*), other auth, debug and forward-proxy flags are\n"
+         "--tls-same-client-cert-enable, other auth, debug and forward-proxy flags are\n"
          "refused: \"not supported yet\".\n";
 }
 

@@ -110,7 +110,6 @@ bool is_tls_flag(std::string_view name, bool& takes_value) {
 std::optional<std::string> apply_tls_flag(config& c, tls_flag_state& s, const std::string& name,
                                           const std::string& value,
                                           std::vector<std::string>* notices) {
-  if (s.first_upstream_flag.empty() && name.rfind("tls-", 0) == 0) s.first_upstream_flag = name;
   auto& up = c.upstream.tls;
   auto& li = c.tls;
   const bool on = value == "true";

@@ -7,9 +7,9 @@
 namespace kpp::config {
 namespace {
 
-// The upstream leg and per-listener overrides are parsed and checked, but sessions do not run
-// them yet: refusing keeps such a configuration from silently running in plaintext.
-constexpr bool tls_sessions_wired = false;
+// Per-listener overrides are parsed and checked, but listeners do not run them yet: refusing
+// keeps such a configuration from silently running with the top-level block.
+constexpr bool listener_overrides_wired = false;
 
 class tls_checker {
  public:
@@ -103,10 +103,6 @@ class tls_checker {
 
 }  // namespace
 
-bool upstream_tls_supported() noexcept {
-  return tls_sessions_wired;
-}
-
 void check_tls(const config& c, std::vector<problem>& out) {
   tls_checker ck(out);
   ck.listener("tls", c.tls);
@@ -115,15 +111,8 @@ void check_tls(const config& c, std::vector<problem>& out) {
       ck.listener("bootstrap.listeners[" + std::to_string(i) + "].tls", *t);
   ck.upstream(c.upstream.tls);
   if (!out.empty()) return;
-  // Sessions run TLS towards clients (the top-level `tls`); the upstream leg and per-listener
-  // overrides are not wired yet: refuse rather than run plaintext where TLS was asked for.
-  if (c.upstream.tls.enabled && !tls_sessions_wired)
-    ck.add("upstream.tls.enabled",
-           "not supported yet: TLS to the brokers is checked but not run by this build; "
-           "remove upstream.tls (or set enabled: false) and point bootstrap.servers at a "
-           "PLAINTEXT listener");
   for (std::size_t i = 0; i < c.bootstrap.listeners.size(); ++i)
-    if (c.bootstrap.listeners[i].tls && !tls_sessions_wired)
+    if (c.bootstrap.listeners[i].tls && !listener_overrides_wired)
       ck.add("bootstrap.listeners[" + std::to_string(i) + "].tls",
              "not supported yet: a per-listener tls block; the top-level tls applies to every "
              "listener");

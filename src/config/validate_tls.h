@@ -9,8 +9,4 @@ namespace kpp::config {
 
 void check_tls(const config& c, std::vector<problem>& out);
 
-// False while sessions cannot run TLS to the brokers: a config or flag asking for it is
-// refused.
-[[nodiscard]] bool upstream_tls_supported() noexcept;
-
 }  // namespace kpp::config

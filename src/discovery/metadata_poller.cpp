@@ -1,17 +1,16 @@
 #include "kpp/discovery/metadata_poller.h"
 
 #include <array>
-#include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <memory>
 #include <set>
 
-#include "kpp/net/deadline.h"
 #include "kpp/net/client_authenticator.h"
+#include "kpp/net/stream_deadline.h"
+#include "kpp/net/traffic_classifier.h"
 #include "kpp/net/upstream_dialer.h"
 #include "kpp/protocol/api_table.h"
 #include "kpp/protocol/api_versions_request.h"
@@ -39,45 +38,47 @@ struct exchange_result {
   std::string error;
 };
 
-// One request and its response, both within `deadline`. The socket is owned by the caller's
-// frame and closed (then the operation awaited) at the deadline: no timer handler holds it.
-asio::awaitable<exchange_result> exchange(asio::ip::tcp::socket& s, const byte_buffer& request,
-                                          std::chrono::milliseconds timeout) {
+// One request and its response, both within `timeout`. At the deadline the stream is closed
+// and the exchange awaited (net::run_with_deadline): no timer handler holds the stream.
+asio::awaitable<exchange_result> exchange(net::byte_stream& s, const byte_buffer& request,
+                                          std::chrono::milliseconds timeout, bool tls) {
   exchange_result out;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto close_socket = [&s] {
-    error_code ignored;
-    s.close(ignored);
-  };
-  bool expired = false;
-  auto transfer = [&](auto start) -> asio::awaitable<error_code> {
-    auto r = co_await net::with_deadline<error_code, std::size_t>(start, close_socket, deadline);
-    expired = expired || r.timed_out;
-    co_return r.timed_out ? error_code(asio::error::timed_out) : std::get<0>(r.values);
-  };
-  auto ec = co_await transfer(
-      [&](auto handler) { asio::async_write(s, asio::buffer(request), std::move(handler)); });
-  std::array<std::byte, 4> size_bytes{};
-  if (!ec)
-    ec = co_await transfer(
-        [&](auto handler) { asio::async_read(s, asio::buffer(size_bytes), std::move(handler)); });
-  if (!ec) {
+  std::string size_error;
+  auto op = [&]() -> asio::awaitable<error_code> {
+    error_code ec;
+    const std::array<asio::const_buffer, 1> bufs{asio::buffer(request)};
+    co_await s.write(bufs, ec);
+    std::array<std::byte, 4> size_bytes{};
+    if (!ec) co_await s.read_exactly(asio::buffer(size_bytes), ec);
+    if (ec) co_return ec;
     const std::uint32_t size = (std::uint32_t(size_bytes[0]) << 24) |
                                (std::uint32_t(size_bytes[1]) << 16) |
                                (std::uint32_t(size_bytes[2]) << 8) | std::uint32_t(size_bytes[3]);
+    if (auto m = net::classify_upstream_bytes(size_bytes)) {
+      size_error = m->message;
+      co_return ec;
+    }
     if (size < 4 || size > max_response) {
-      out.error = "answered with a frame of " + std::to_string(size) +
-                  " bytes: not a Kafka broker, or TLS on a plaintext connection";
-      co_return out;
+      size_error = "answered with a frame of " + std::to_string(size) +
+                   " bytes: not a Kafka broker, or TLS on a plaintext connection (upstream.tls)";
+      co_return ec;
     }
     out.payload.resize(size);
-    ec = co_await transfer(
-        [&](auto handler) { asio::async_read(s, asio::buffer(out.payload), std::move(handler)); });
-  }
-  if (expired)
+    co_await s.read_exactly(asio::buffer(out.payload), ec);
+    co_return ec;
+  };
+  const auto r = co_await net::run_with_deadline(s, op, std::chrono::steady_clock::now() + timeout);
+  if (r.timed_out)
     out.error = "no answer within " + std::to_string(timeout.count()) + " ms";
-  else if (ec)
-    out.error = ec.message();
+  else if (!size_error.empty())
+    out.error = std::move(size_error);
+  else if (r.ec == asio::error::eof && !tls)
+    // Go and Java TLS listeners hang up on a plaintext request without a word.
+    out.error =
+        "the broker closed the connection without answering; if this listener speaks TLS, set "
+        "upstream.tls.enabled (--tls-enable)";
+  else if (r.ec)
+    out.error = r.ec.message();
   co_return out;
 }
 
@@ -89,23 +90,24 @@ metadata_poller::metadata_poller(net::proxy_context& ctx, poller_settings settin
 asio::awaitable<poll_outcome> metadata_poller::fetch_from(const routing::host_port& server,
                                                           const poller_settings& settings) {
   poll_outcome out;
-  auto ex = co_await asio::this_coro::executor;
-  asio::ip::tcp::socket s(ex);
+  std::unique_ptr<net::byte_stream> stream;
   const auto address = ctx_.dial_address(server);
-  const net::upstream_dialer dialer({.timeout = settings.timeout, .login = ctx_.upstream_login});
-  if (auto err = co_await dialer.connect(s, address)) {
+  const net::upstream_dialer dialer(
+      {.timeout = settings.timeout, .tls = ctx_.upstream_tls, .login = ctx_.upstream_login});
+  if (auto err = co_await dialer.connect(stream, address, server.host)) {
     out.error = err->message;
     co_return out;
   }
+  net::byte_stream& s = *stream;
   error_code ignored;
-  s.set_option(asio::ip::tcp::no_delay(true), ignored);
+  s.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
 
   // ApiVersions v0: every broker since 0.10 answers it, and it tells us the Metadata range.
   byte_buffer request;
   auto av_body = protocol::encode_api_versions_request_body(0);
   protocol::encode_request_frame(request, protocol::api_key::api_versions, 0, ++correlation_,
                                  settings.client_id, *av_body);
-  auto av = co_await exchange(s, request, settings.timeout);
+  auto av = co_await exchange(s, request, settings.timeout, ctx_.upstream_tls != nullptr);
   if (!av.error.empty()) {
     out.error = address.str() + ": ApiVersions: " + av.error;
     co_return out;
@@ -141,7 +143,7 @@ asio::awaitable<poll_outcome> metadata_poller::fetch_from(const routing::host_po
   request.clear();
   protocol::encode_request_frame(request, protocol::api_key::metadata, version, ++correlation_,
                                  settings.client_id, *md_body);
-  auto md = co_await exchange(s, request, settings.timeout);
+  auto md = co_await exchange(s, request, settings.timeout, ctx_.upstream_tls != nullptr);
   if (!md.error.empty()) {
     out.error = address.str() + ": Metadata: " + md.error;
     co_return out;

@@ -298,14 +298,16 @@ awaitable<bool> session::dial() {
     co_return false;
   }
   std::string errors;
-  const upstream_dialer dialer(
-      {.timeout = ctx_.settings.dial_timeout, .login = ctx_.upstream_login});
+  const upstream_dialer dialer({.timeout = ctx_.settings.dial_timeout,
+                                .tls = ctx_.upstream_tls,
+                                .login = ctx_.upstream_login});
   for (const auto& candidate : candidates) {
     // Closed meanwhile (idle timeout, drain): connecting now would open a socket that
     // nothing ever closes.
     if (closed_) co_return false;
     const auto address = ctx_.dial_address(candidate);
-    auto err = co_await dialer.connect(upstream_->socket(), address, &sasl_lifetime_ms_);
+    // The certificate names the broker, not the address a dial mapping rewrote it to.
+    auto err = co_await dialer.connect(upstream_, address, candidate.host, &sasl_lifetime_ms_);
     if (closed_) {
       upstream_->close();  // a connect that finished after the close reopened the socket
       co_return false;

@@ -47,7 +47,7 @@ std::optional<mismatch> classify_upstream_bytes(protocol::bytes_view head) {
     return mismatch{protocol_error_cause::tls_from_upstream,
                     "the broker answered with TLS bytes: the broker listener expects TLS, but "
                     "the proxy connects in plaintext; point bootstrap.servers at the broker's "
-                    "PLAINTEXT listener"};
+                    "PLAINTEXT listener, or set upstream.tls.enabled (--tls-enable)"};
   return std::nullopt;
 }
 

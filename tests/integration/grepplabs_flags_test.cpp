@@ -165,10 +165,10 @@ TEST(GrepplabsFlags, AdminPortInsideTheUnboundedNodeIdRangeOnlyCostsThatBroker) 
   EXPECT_EQ(proxy.stop(), 0) << proxy.output();
 }
 
-TEST(GrepplabsFlags, TlsAndSaslFlagsAreRefusedAsNotSupportedYet) {
+TEST(GrepplabsFlags, SameClientCertAndSaslFlagsAreRefusedAsNotSupportedYet) {
   const std::string mapping = "127.0.0.1:1,127.0.0.1:" + port_text(free_port());
   for (const std::vector<std::string>& extra :
-       {std::vector<std::string>{"--tls-enable"},
+       {std::vector<std::string>{"--tls-same-client-cert-enable"},
         std::vector<std::string>{"--sasl-aws-region", "x"}}) {
     std::vector<std::string> args{"server", "--bootstrap-server-mapping", mapping};
     args.insert(args.end(), extra.begin(), extra.end());

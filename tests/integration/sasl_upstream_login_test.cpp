@@ -140,5 +140,40 @@ TEST_F(SaslUpstreamLogin, ClientSaslHandshakeGetsAnErrorAnswer) {
   EXPECT_EQ(proxy->stop(), 0) << proxy->output();
 }
 
+// SASL_SSL: with upstream.tls the login runs after the TLS handshake, for discovery and
+// sessions alike.
+TEST(SaslUpstreamLoginOverTls, ClientWithoutCredentialsProducesThroughSaslSsl) {
+  KPP_REQUIRE_KFAKE();
+  cert_dir certs;
+  ASSERT_TRUE(certs.make_ca("ca"));
+  ASSERT_TRUE(certs.make_server("ca", "broker", 1001));
+  kfake_options o;
+  o.brokers = 2;
+  o.topics = "sasl-ssl";
+  o.partitions = 2;
+  o.sasl = {std::string("SCRAM-SHA-256:") + user + ":" + password};
+  o.extra_args = {"-tls-cert", certs.path("broker.pem"), "-tls-key", certs.path("broker.key")};
+  kfake_cluster cluster(o);
+  ASSERT_TRUE(cluster.ok()) << cluster.output();
+  const auto pw = certs.path("sasl-password");
+  std::ofstream(pw) << password << "\n";
+  ::chmod(pw.c_str(), 0600);
+  auto p = node_id_proxy::for_cluster(cluster.address(0), 1);
+  p.extra_yaml = "upstream:\n  tls:\n    enabled: true\n    ca_file: " + certs.path("ca.pem") +
+                 "\n    refresh: 0s\n  sasl:\n    mechanism: SCRAM-SHA-256\n    username: " + user +
+                 "\n    password_file: " + pw + "\n";
+  proxy_process proxy = proxy_process::with_yaml(p.yaml());
+  ASSERT_TRUE(proxy.wait_ready(p.admin_port)) << proxy.output();
+  {
+    producer prod(p.bootstrap());
+    for (int i = 0; i < 20; ++i)
+      ASSERT_TRUE(prod.produce("sasl-ssl", test_key("ssl", i), test_value("ssl", i)))
+          << prod.last_error();
+    ASSERT_TRUE(prod.flush(30s)) << prod.last_error() << "\n" << proxy.output();
+    EXPECT_EQ(prod.delivered(), 20u);
+  }
+  EXPECT_EQ(proxy.stop(), 0) << proxy.output();
+}
+
 }  // namespace
 }  // namespace kpp::test

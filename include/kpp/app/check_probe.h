@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kpp/net/upstream_login.h"
+#include "kpp/net/upstream_dialer.h"
 #include "kpp/routing/host_port.h"
 
 namespace kpp::app {
@@ -21,7 +22,8 @@ enum class probe_outcome : std::uint8_t {
   refused,        // nothing listens there (RST)
   timeout,        // no connection or no answer within the timeout
   unreachable,    // name does not resolve, no route, ...
-  tls_mismatch,   // the listener speaks TLS, the probe plaintext
+  tls_mismatch,   // one side speaks TLS, the other plaintext
+  tls_failed,     // upstream.tls: the handshake failed (CA, name, expiry, client certificate)
   sasl_required,  // ApiVersions answered, Metadata refused before authentication
   not_kafka,      // an answer, but not a Kafka one
   login_failed,   // upstream.sasl: the broker refused the proxy's SASL login
@@ -49,16 +51,19 @@ struct probe_options {
   // upstream.sasl: log in after connecting, as the proxy does (brokers only; never set when
   // probing the proxy's own listeners).
   std::shared_ptr<const net::upstream_login_settings> login;
+  std::shared_ptr<const net::dial_tls> tls;  // upstream.tls; null: plaintext
+  std::string tls_name;  // the name the certificate must hold; empty: the address's host
 };
 
-// Dials `address` (the dial step; a TLS handshake belongs there once upstream TLS exists)
+// Dials `address` (with options.tls, the TLS handshake is part of the dial, as in the proxy)
 // and runs ApiVersions + Metadata. Never throws.
 boost::asio::awaitable<probe_result> probe_kafka(routing::host_port address, probe_options options);
 
 // probe_kafka on every address at once (at most `max_parallel` in flight), results in the
-// order given: a dropped port range costs one timeout, not one per broker.
+// order given: a dropped port range costs one timeout, not one per broker. `tls_names`, when
+// given, holds each address's tls_name (the broker's own host when a dial mapping rewrote it).
 boost::asio::awaitable<std::vector<probe_result>> probe_all(
     std::vector<routing::host_port> addresses, probe_options options,
-    std::size_t max_parallel = 32);
+    std::vector<std::string> tls_names = {}, std::size_t max_parallel = 32);
 
 }  // namespace kpp::app

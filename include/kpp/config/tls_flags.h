@@ -14,7 +14,6 @@ namespace kpp::config {
 struct tls_flag_state {
   bool validate_subject = false;
   client_subject subject;
-  std::string first_upstream_flag;  // the first --tls-* flag given (upstream leg), for messages
 };
 
 // Known TLS flag? `takes_value` false: a boolean flag (--flag or --flag=true|false).

@@ -20,6 +20,7 @@
 #include "kpp/net/silent_connections.h"
 #include "kpp/net/tls_context_store.h"
 #include "kpp/net/upstream_login.h"
+#include "kpp/net/upstream_dialer.h"
 #include "kpp/routing/broker_map.h"
 
 namespace kpp::net {
@@ -57,6 +58,8 @@ struct proxy_context {
   std::shared_ptr<const upstream_login_settings> upstream_login;
   // listeners.sasl: clients log in to the proxy before anything goes upstream.
   std::shared_ptr<client_authenticator> client_auth;
+  // Set when the proxy speaks TLS to the brokers (upstream.tls): sessions and discovery.
+  std::shared_ptr<const dial_tls> upstream_tls;
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> max_connections{10000};
   std::atomic<std::size_t> rotation{0};  // bootstrap server round robin

@@ -1,17 +1,19 @@
-// The TLS implementation of byte_stream: Boost.Asio's ssl::stream over the TCP socket.
-// OpenSSL and Asio keep undecrypted bytes in buffers of their own, so a readiness wait on the
-// socket could sleep while a record is already buffered. Instead wait_readable reads one
-// record's worth of plaintext into a small buffer of the stream's own, and try_read_some
-// hands out what that buffer holds (would_block when empty), which is what the frame pump's
-// read-first loop expects. The context stays alive for as long as the stream (a certificate
-// rotation swaps the store's context, not this one).
+// The TLS implementation of byte_stream: an OpenSSL SSL object reading and writing the TCP
+// socket directly (through a small BIO doing non-blocking recv/send), driven by Asio's
+// readiness waits. Compared with Asio's ssl::stream this keeps no buffers of its own: with
+// SSL_MODE_RELEASE_BUFFERS an idle connection holds no record buffer at all (Asio's stream
+// holds four of 17 KiB each for its life), and try_read_some is a real non-blocking read, as
+// on plain TCP, so the frame pump's read-first loop works unchanged.
+// Everything runs on the socket's executor (one thread): OpenSSL never sees two calls at once.
+// The context stays alive for as long as the stream (a certificate rotation swaps the store's
+// context, not this one).
 #pragma once
 
-#include <boost/asio/ssl/stream.hpp>
+#include <openssl/ssl.h>
 
+#include <boost/asio/ssl/stream_base.hpp>
 #include <chrono>
 #include <memory>
-#include <vector>
 
 #include "kpp/net/byte_stream.h"
 #include "kpp/net/tls_context.h"
@@ -23,13 +25,16 @@ class tls_stream final : public byte_stream {
   using handshake_type = ssl::stream_base::handshake_type;
 
   tls_stream(tcp::socket s, context_ptr ctx);
+  ~tls_stream() override;
 
   // The handshake, bounded by `deadline` (the socket is closed when it passes: the error is
   // then timed_out). On failure, classify it with classify_handshake_error(ec, native_handle()).
   boost::asio::awaitable<void> handshake(handshake_type type, std::chrono::milliseconds deadline,
                                          error_code& ec);
 
-  [[nodiscard]] SSL* native_handle() noexcept { return impl_->stream.native_handle(); }
+  [[nodiscard]] SSL* native_handle() noexcept;
+  // Not one byte came from the peer yet (a handshake that timed out so was never answered).
+  [[nodiscard]] bool received_nothing() const noexcept;
 
   std::size_t try_read_some(boost::asio::mutable_buffer buf, error_code& ec) override;
   boost::asio::awaitable<void> wait_readable(error_code& ec) override;
@@ -38,26 +43,18 @@ class tls_stream final : public byte_stream {
                                                 error_code& ec) override;
   boost::asio::awaitable<void> write(std::span<const boost::asio::const_buffer> bufs,
                                      error_code& ec) override;
-  // Half-close at the TCP level. No close_notify: sending one needs a write through the
-  // engine, which may race the pump's own writes; peers treat the FIN as the end.
+  // Half-close: a close_notify (unless a write is in progress, which it would cut in two),
+  // then the TCP FIN. Reading goes on.
   void shutdown_send(error_code& ec) override;
   void close() noexcept override;
-  tcp::socket& socket() noexcept override { return impl_->stream.next_layer(); }
+  tcp::socket& socket() noexcept override;
+
+  struct impl;
 
  private:
   // Shared with the handshake deadline's timer handler, which may run after the stream is
   // gone: it holds a weak_ptr and does nothing then.
-  struct impl {
-    impl(tcp::socket s, context_ptr c) : ctx(std::move(c)), stream(std::move(s), *ctx) {}
-    context_ptr ctx;  // outlives `stream`
-    ssl::stream<tcp::socket> stream;
-  };
   std::shared_ptr<impl> impl_;
-  // Plaintext read by wait_readable and not handed out yet, and the error that ended it.
-  std::vector<char> pending_;
-  std::size_t pending_begin_ = 0;
-  std::size_t pending_end_ = 0;
-  error_code pending_ec_;
 };
 
 }  // namespace kpp::net

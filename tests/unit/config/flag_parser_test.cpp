@@ -226,11 +226,7 @@ TEST(ServerFlags, FixedAdvertisedPortWithoutTemplateIsRefused) {
 
 TEST(ServerFlags, UnsupportedGrepplabsFlagsAreRefused) {
   for (std::vector<std::string> extra : std::initializer_list<std::vector<std::string>>{
-           {"--tls-enable"},
-           {"--tls-insecure-skip-verify"},
-           {"--tls-ca-chain-cert-file", "ca.pem"},
-           {"--tls-refresh=1m"},
-           {"--tls-system-cert-pool"},
+           {"--tls-same-client-cert-enable"},
            {"--authz-enable"},
            {"--same-client-cert-enable"},
            {"--forward-proxy", "socks5://localhost:1080"},
@@ -439,7 +435,8 @@ TEST_F(CommandLine, ModesAndErrors) {
            {{"run", "--config", path_, "extra"}, "unexpected argument \"extra\""},
            {{"demo", "--messages", "0"}, "demo: --messages \"0\" is not an integer 1..100000000"},
            {{"demo", "--fast"}, "demo: unexpected argument \"--fast\"; expected --messages N"},
-           {{"server", "--tls-enable"}, "not supported yet: --tls-enable"},
+           {{"server", "--tls-same-client-cert-enable"},
+            "not supported yet: --tls-same-client-cert-enable"},
            {{"--config", "/nonexistent.yaml"}, "/nonexistent.yaml: cannot be read"},
        }) {
     auto cl = run(r.args);

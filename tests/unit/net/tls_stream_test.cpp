@@ -50,8 +50,6 @@ TEST_F(TlsStream, HandshakeThenBytesBothWaysThenHalfClose) {
         sni = std::string(sni_of(server.native_handle()));
         // The frame pump's loop: read without waiting, else wait and read again.
         std::array<char, 4> small{};
-        EXPECT_EQ(server.try_read_some(asio::buffer(small), ec), 0u);
-        EXPECT_EQ(ec, asio::error::would_block);
         while (got_by_server.size() < 11) {
           const auto n = server.try_read_some(asio::buffer(small), ec);
           if (ec == asio::error::would_block) {
@@ -97,6 +95,54 @@ TEST_F(TlsStream, HandshakeThenBytesBothWaysThenHalfClose) {
   EXPECT_EQ(got_by_server, "hello world");
   EXPECT_EQ(got_by_client, "pong");
   EXPECT_TRUE(server_saw_eof);
+}
+
+TEST_F(TlsStream, ReadsGoOnAfterOurOwnHalfClose) {
+  // The session half-closes the upstream leg when the client does, then still reads the
+  // answers to what the client sent: close_notify + FIN must not end our reading.
+  auto [a, b] = pair();
+  tls_stream server(std::move(a), server_ctx(server_settings()));
+  tls_stream client(std::move(b), client_ctx(client_settings()));
+  ASSERT_TRUE(prepare_client_ssl(client.native_handle(), client_settings(), "localhost"));
+  std::string got_by_client;
+  bool server_saw_end = false;
+  bool client_saw_end = false;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        error_code ec;
+        co_await server.handshake(ssl::stream_base::server, std::chrono::seconds(10), ec);
+        EXPECT_FALSE(ec) << ec.message();
+        std::array<char, 16> buf{};
+        co_await server.read_some(asio::buffer(buf), ec);
+        server_saw_end = ec == asio::error::eof;
+        const std::string reply = "late answer";
+        const std::array bufs{asio::const_buffer(reply.data(), reply.size())};
+        co_await server.write(bufs, ec);
+        EXPECT_FALSE(ec) << ec.message();
+        server.shutdown_send(ec);
+      },
+      asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        error_code ec;
+        co_await client.handshake(ssl::stream_base::client, std::chrono::seconds(10), ec);
+        EXPECT_FALSE(ec) << ec.message();
+        client.shutdown_send(ec);
+        EXPECT_FALSE(ec) << ec.message();
+        std::array<char, 11> buf{};
+        const auto n = co_await client.read_exactly(asio::buffer(buf), ec);
+        got_by_client.assign(buf.data(), n);
+        std::array<char, 4> more{};
+        co_await client.read_some(asio::buffer(more), ec);
+        client_saw_end = ec == asio::error::eof;
+      },
+      asio::detached);
+  run();
+  EXPECT_TRUE(server_saw_end);
+  EXPECT_EQ(got_by_client, "late answer");
+  EXPECT_TRUE(client_saw_end);
 }
 
 TEST_F(TlsStream, HandshakeDeadlineWhenThePeerSaysNothing) {

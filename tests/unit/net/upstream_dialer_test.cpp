@@ -22,6 +22,7 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+using kpp::net::byte_stream;
 using kpp::net::dial_errc;
 using kpp::net::dial_error;
 using kpp::net::upstream_dialer;
@@ -64,13 +65,14 @@ extern "C" int getaddrinfo(const char* __restrict name, const char* __restrict s
 
 namespace {
 
-std::optional<dial_error> dial(asio::io_context& io, tcp::socket& s, kpp::routing::host_port to,
-                               std::chrono::milliseconds timeout, bool* done = nullptr) {
+std::optional<dial_error> dial(asio::io_context& io, std::unique_ptr<byte_stream>& s,
+                               kpp::routing::host_port to, std::chrono::milliseconds timeout,
+                               bool* done = nullptr) {
   std::optional<dial_error> out;
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        upstream_dialer dialer({.timeout = timeout, .login = {}});
+        upstream_dialer dialer({.timeout = timeout, .tls = nullptr, .login = {}});
         out = co_await dialer.connect(s, to);
         if (done) *done = true;
       },
@@ -81,13 +83,13 @@ std::optional<dial_error> dial(asio::io_context& io, tcp::socket& s, kpp::routin
 
 TEST(UpstreamDialer, DeadlineCoversTheDnsLookup) {
   asio::io_context io;
-  tcp::socket s(io);
+  std::unique_ptr<byte_stream> s;
   bool done = false;
   bool blocked_when_done = false;
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        upstream_dialer dialer({.timeout = 200ms, .login = {}});
+        upstream_dialer dialer({.timeout = 200ms, .tls = nullptr, .login = {}});
         const kpp::routing::host_port to{std::string(stalled_name), 9092};
         auto err = co_await dialer.connect(s, to);
         // The lookup is still stuck: the dial ended on its own deadline, not on the lookup.
@@ -109,13 +111,14 @@ TEST(UpstreamDialer, DeadlineCoversTheDnsLookup) {
 
 TEST(UpstreamDialer, UnknownHostIsAResolveFailure) {
   asio::io_context io;
-  tcp::socket s(io);
+  std::unique_ptr<byte_stream> s;
   auto err = dial(io, s, {std::string(unknown_name), 9092}, 5s);
   ASSERT_TRUE(err);
   EXPECT_EQ(err->code, make_error_code(dial_errc::resolve_failed));
   EXPECT_TRUE(err->cause);
   EXPECT_NE(err->message.find(unknown_name), std::string::npos) << err->message;
-  EXPECT_FALSE(s.is_open());
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->socket().is_open());
 }
 
 TEST(UpstreamDialer, RefusedIsAConnectFailure) {
@@ -125,21 +128,26 @@ TEST(UpstreamDialer, RefusedIsAConnectFailure) {
     tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     port = a.local_endpoint().port();
   }  // closed: connecting is refused
-  tcp::socket s(io);
+  std::unique_ptr<byte_stream> s;
   auto err = dial(io, s, {"127.0.0.1", port}, 5s);
   ASSERT_TRUE(err);
   EXPECT_EQ(err->code, make_error_code(dial_errc::connect_failed));
   EXPECT_EQ(err->cause, asio::error::connection_refused);
-  EXPECT_FALSE(s.is_open());
+  ASSERT_TRUE(s);
+  EXPECT_FALSE(s->socket().is_open());
 }
 
 TEST(UpstreamDialer, ConnectsToAListeningPort) {
   asio::io_context io;
   tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  tcp::socket s(io);
+  std::unique_ptr<byte_stream> s;
   auto err = dial(io, s, {"localhost", a.local_endpoint().port()}, 5s);
   EXPECT_FALSE(err) << err->message;
-  EXPECT_TRUE(s.is_open());
+  ASSERT_TRUE(s);
+  EXPECT_TRUE(s->socket().is_open());
+  // Plain TCP stays a plain_stream, non-blocking for the pumps' read-first loop.
+  EXPECT_NE(dynamic_cast<kpp::net::plain_stream*>(s.get()), nullptr);
+  EXPECT_TRUE(s->socket().non_blocking());
 }
 
 TEST(WithDeadline, CancelsAndWaitsForTheOperationBeforeReturning) {
