@@ -7,6 +7,7 @@
 #include "kpp/app/demo.h"
 #include "kpp/app/logging.h"
 #include "kpp/app/proxy_app.h"
+#include "kpp/app/users_command.h"
 #include "kpp/config/flag_parser.h"
 
 int main(int argc, char** argv) {
@@ -31,6 +32,8 @@ int main(int argc, char** argv) {
           cmd->check);
     case kpp::config::run_mode::demo:
       return kpp::app::run_demo(cmd->demo_messages);
+    case kpp::config::run_mode::users_add:
+      return kpp::app::run_users_add(cmd->users);
     case kpp::config::run_mode::run:
       break;
   }

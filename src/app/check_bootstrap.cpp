@@ -36,6 +36,9 @@ std::string fix_for(probe_outcome o, bool upstream_tls) {
       return "point bootstrap.servers at a broker listener without SASL";
     case probe_outcome::not_kafka:
       return "point bootstrap.servers at a Kafka broker listener";
+    case probe_outcome::login_failed:
+      return "check upstream.sasl (mechanism, username, password) against the broker's SASL "
+             "users and sasl.enabled.mechanisms";
     case probe_outcome::ok:
       break;
   }

@@ -8,6 +8,7 @@
 
 #include "kpp/app/check_report.h"
 #include "kpp/app/check_steps.h"
+#include "kpp/app/upstream_login_mapping.h"
 #include "kpp/app/upstream_tls.h"
 
 namespace kpp::app {
@@ -39,6 +40,12 @@ int run_check(const config::config& cfg, const std::string& source,
     report.find("bootstrap", tls.error,
                 "fix the upstream.tls files; the proxy would refuse to start with them");
   c.probe.tls = tls.dial;
+  auto login = upstream_login_from(cfg.upstream.sasl);
+  if (!login) {
+    std::fprintf(stderr, "kafka-psc-proxy check: %s\n", login.error().c_str());
+    return 2;
+  }
+  c.probe.login = std::move(*login);
 
   asio::io_context ioc;
   auto done = asio::co_spawn(ioc, run_steps(c), asio::use_future);

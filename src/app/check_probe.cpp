@@ -49,6 +49,8 @@ const char* to_string(probe_outcome o) noexcept {
       return "SASL required";
     case probe_outcome::not_kafka:
       return "not Kafka";
+    case probe_outcome::login_failed:
+      return "SASL login failed";
   }
   return "?";
 }
@@ -79,11 +81,13 @@ class probe_link {
     std::optional<net::dial_error> failure;  // the dial's own description
   };
 
+  // `plaintext`: neither upstream.tls nor upstream.sasl (the TLS sniff).
   static asio::awaitable<dialed> dial(const routing::host_port& address,
                                       const probe_options& options, bool plaintext = false) {
     dialed out;
-    const net::upstream_dialer dialer(
-        {.timeout = options.timeout, .tls = plaintext ? nullptr : options.tls});
+    const net::upstream_dialer dialer({.timeout = options.timeout,
+                                       .tls = plaintext ? nullptr : options.tls,
+                                       .login = plaintext ? nullptr : options.login});
     out.failure = co_await dialer.connect(out.stream, address, options.tls_name);
     if (!out.failure) {
       error_code ignored;
@@ -284,6 +288,12 @@ asio::awaitable<std::vector<std::string>> sasl_mechanisms(const routing::host_po
 asio::awaitable<probe_result> probe_kafka(routing::host_port address, probe_options options) {
   probe_result r;
   auto d = co_await probe_link::dial(address, options);
+  if (d.failure && (d.failure->code == net::dial_errc::login_failed ||
+                    d.failure->code == net::dial_errc::login_timed_out)) {
+    r.outcome = probe_outcome::login_failed;
+    r.detail = d.failure->message;
+    co_return r;
+  }
   if (d.failure && d.failure->tls_cause) {
     // TCP connected; the handshake failed. To a plaintext listener that is a TLS mismatch.
     r.outcome = *d.failure->tls_cause == net::tls_handshake_cause::plaintext_upstream

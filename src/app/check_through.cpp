@@ -31,9 +31,11 @@ boost::asio::awaitable<void> check_through(check_context& c, const planned_map& 
 
   std::vector<routing::host_port> addresses;
   for (const auto& p : map.client_ports) addresses.push_back({*c.through, p.port});
-  // The endpoint leads to the proxy's listeners, not to brokers: upstream.tls does not apply.
+  // The endpoint leads to the proxy's listeners, not to brokers: upstream.tls and upstream.sasl
+  // do not apply.
   auto probe = c.probe;
   probe.tls = nullptr;
+  probe.login = nullptr;
   const auto results = co_await probe_all(addresses, probe);
   for (std::size_t i = 0; i < map.client_ports.size(); ++i) {
     const auto& p = map.client_ports[i];

@@ -15,6 +15,9 @@
 #include "kpp/admin/metrics.h"
 #include "kpp/admin/tls_metrics.h"
 #include "kpp/app/client_tls.h"
+#include "kpp/admin/client_auth_metrics.h"
+#include "kpp/app/upstream_login_mapping.h"
+#include "kpp/net/client_authenticator.h"
 #include "kpp/app/logging.h"
 #include "kpp/app/settings_mapping.h"
 #include "kpp/app/state_file.h"
@@ -196,6 +199,28 @@ struct proxy_app::impl {
       return false;
     }
     ctx.upstream_tls = up_tls.dial;
+    auto login = upstream_login_from(cfg.upstream.sasl);
+    if (!login) {
+      spdlog::error("{}", login.error());
+      return false;
+    }
+    ctx.upstream_login = std::move(*login);
+    if (cfg.listeners.sasl.enabled) {
+      auto settings = client_auth_from(cfg.listeners.sasl);
+      std::string error;
+      if (settings) ctx.client_auth = net::client_authenticator::create(std::move(*settings), error);
+      if (!settings || !ctx.client_auth) {
+        spdlog::error("{}", settings ? error : settings.error());
+        return false;
+      }
+      std::string names;
+      for (const auto& m : cfg.listeners.sasl.mechanisms) names += (names.empty() ? "" : ", ") + m;
+      spdlog::info("client logins required on every listener: {} (listeners.sasl, users file {})",
+                   names, cfg.listeners.sasl.users_file);
+    }
+    if (ctx.upstream_login)
+      spdlog::info("upstream SASL: every broker connection logs in with {} as {} (upstream.sasl)",
+                   auth::name(ctx.upstream_login->mech), ctx.upstream_login->username);
     listeners = std::make_unique<net::listener_set>(ctx);
     brokers = std::make_unique<routing::broker_map>(std::move(map_settings), *listeners, events());
     ctx.brokers = brokers.get();
@@ -242,6 +267,7 @@ struct proxy_app::impl {
             s.render_metrics = [this](std::string& out) {
               metrics.render_prometheus(out);
               if (tls.refresher || up_tls.dial) admin::global_tls_metrics().render_prometheus(out);
+              if (ctx.client_auth) admin::global_client_auth_metrics().render_prometheus(out);
             };
             s.status = [this] {
               readiness r{is_ready.load(), {}};

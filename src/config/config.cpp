@@ -168,9 +168,13 @@ std::string to_yaml(const config& c) {
   for (std::size_t i = 0; i < c.proxy_protocol.allowed_sources.size(); ++i)
     y << (i ? ", " : "") << quote(c.proxy_protocol.allowed_sources[i].to_string());
   y << "]\n  header_timeout: " << format_duration(c.proxy_protocol.header_timeout) << "\n";
+  std::string listeners;
+  append_listeners_yaml(listeners, c.listeners);
+  y << listeners;
   std::string tls = "tls:\n";
   append_tls_yaml(tls, c.tls, 2);
   append_upstream_yaml(tls, c.upstream);
+  append_upstream_sasl_yaml(tls, c.upstream.sasl);
   y << tls;
   if (c.routing == routing_mode::sni)
     y << "routing: sni\nsni:\n  listen: " << hp(c.sni.listen)

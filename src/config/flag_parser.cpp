@@ -9,6 +9,7 @@
 
 #include "kpp/config/validate.h"
 #include "kpp/config/yaml_loader.h"
+#include "kpp/config/sasl_flags.h"
 #include "kpp/config/tls_flags.h"
 
 namespace kpp::config {
@@ -32,9 +33,7 @@ constexpr std::string_view refused_flags[] = {
     "auth-gateway-server-param",
     "auth-gateway-server-timeout",
     "auth-local-command",
-    "auth-local-enable",
     "auth-local-log-level",
-    "auth-local-mechanism",
     "auth-local-param",
     "auth-local-timeout",
     "authz-command",
@@ -59,17 +58,12 @@ constexpr std::string_view refused_flags[] = {
     "same-client-cert-enable",
     "sasl-aws-profile",
     "sasl-aws-region",
-    "sasl-enable",
-    "sasl-jaas-config-file",
-    "sasl-method",
-    "sasl-password",
     "sasl-plugin-command",
     "sasl-plugin-enable",
     "sasl-plugin-log-level",
     "sasl-plugin-mechanism",
     "sasl-plugin-param",
     "sasl-plugin-timeout",
-    "sasl-username",
     "tls-same-client-cert-enable",
 };
 
@@ -561,6 +555,7 @@ result<config> parse_server_flags(std::span<const std::string> args,
   flag_state s;
   s.notices = notices;
   tls_flag_state tls_flags;
+  sasl_flag_state sasl_flags;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& arg = args[i];
     if (arg.size() < 3 || arg.compare(0, 2, "--") != 0)
@@ -588,10 +583,27 @@ result<config> parse_server_flags(std::span<const std::string> args,
       if (auto e = apply_tls_flag(s.c, tls_flags, name, value, notices)) return error{*e};
       continue;
     }
+    if (bool takes_value = false; is_sasl_flag(name, takes_value)) {
+      std::string value;
+      if (!takes_value) {
+        value = inline_value.value_or("true");
+        if (value != "true" && value != "false")
+          return error{"--" + name + ": \"" + value + "\" is not a boolean; expected true or false"};
+      } else if (inline_value) {
+        value = *inline_value;
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        return error{"--" + name + " needs a value"};
+      }
+      if (auto e = apply_sasl_flag(sasl_flags, name, value)) return error{*e};
+      continue;
+    }
     const auto& table = flag_table();
     auto spec = std::find_if(table.begin(), table.end(),
                              [&](const flag_spec& f) { return f.name == name; });
     if (spec == table.end()) {
+      if (auto why = sasl_refusal(name)) return error{*why};
       if (is_refused(name)) return error{"not supported yet: --" + name};
       return error{"unknown flag: --" + name + " (see kafka-psc-proxy server --help)"};
     }
@@ -611,6 +623,7 @@ result<config> parse_server_flags(std::span<const std::string> args,
   }
   if (auto e = assemble(s)) return error{*e};
   finish_tls_flags(s.c, tls_flags);
+  if (auto e = finish_sasl_flags(s.c, sasl_flags, notices)) return error{*e};
   auto problems = complete_and_check(s.c);
   if (problems.empty()) return std::move(s.c);
   std::string text;
@@ -630,6 +643,9 @@ std::string usage_text() {
          "  kafka-psc-proxy check [--through IP] [--json] (--config FILE.yaml | server FLAGS...)\n"
          "                                            diagnose a deployment from where it runs\n"
          "  kafka-psc-proxy demo [--messages N]       run against a built-in mock cluster\n"
+         "  kafka-psc-proxy users add NAME [--file F] [--iterations N]\n"
+         "                                            add or replace a client login (listeners.sasl;\n"
+         "                                            password from stdin or a prompt)\n"
          "  kafka-psc-proxy --version | --help\n"
          "\n"
          "An invalid configuration or command line exits with status 2; check exits 1 on a\n"
@@ -669,8 +685,14 @@ std::string server_usage_text() {
          "Upstream TLS: --tls-enable --tls-ca-chain-cert-file --tls-system-cert-pool\n"
          "  --tls-client-cert-file --tls-client-key-file --tls-client-key-password (visible in\n"
          "  ps) --tls-insecure-skip-verify --tls-refresh\n"
-         "--tls-same-client-cert-enable, SASL, GSSAPI, auth plugins, debug and forward-proxy\n"
-         "flags are refused: \"not supported yet\".\n";
+         "Upstream SASL login: --sasl-enable --sasl-method PLAIN|SCRAM-SHA-256|SCRAM-SHA-512\n"
+         "  --sasl-username --sasl-password (visible in ps) --sasl-jaas-config-file\n"
+         "Client logins at the proxy: --auth-local-enable --auth-local-mechanism PLAIN|SCRAM-*\n"
+         "  --auth-local-users-file FILE (ours; see `kafka-psc-proxy users add`)\n"
+         "Refused, naming what to use instead: --sasl-aws-*, --gssapi-*, --sasl-plugin-*,\n"
+         "  --auth-local-command, --auth-gateway-*\n"
+         "--tls-same-client-cert-enable, other auth, debug and forward-proxy flags are\n"
+         "refused: \"not supported yet\".\n";
 }
 
 result<command_line> parse_command_line(int argc, const char* const* argv) {
@@ -679,7 +701,7 @@ result<command_line> parse_command_line(int argc, const char* const* argv) {
   command_line out;
   const std::string expected =
       "expected --config FILE, run --config FILE, server FLAGS, check-config FILE, check, demo, "
-      "--version or --help";
+      "users add NAME, --version or --help";
   if (args.empty()) return error{"no command; " + expected};
 
   // "--config FILE" or "--config=FILE", nothing else.
@@ -735,6 +757,33 @@ result<command_line> parse_command_line(int argc, const char* const* argv) {
     out.mode = run_mode::check_config;
     out.cfg = std::move(*c);
     out.config_path = path;
+    return out;
+  }
+  if (first == "users") {
+    const std::string usage = "expected users add NAME [--file FILE] [--iterations N]";
+    if (args.size() < 3 || args[1] != "add" || args[2].rfind("--", 0) == 0)
+      return error{"users: " + usage};
+    out.mode = run_mode::users_add;
+    out.users.name = args[2];
+    for (std::size_t i = 3; i < args.size(); ++i) {
+      const auto& a = args[i];
+      auto value = [&](std::string_view flag) -> std::optional<std::string> {
+        const std::string f(flag);
+        if (a == f && i + 1 < args.size()) return args[++i];
+        if (a.rfind(f + "=", 0) == 0) return a.substr(f.size() + 1);
+        return std::nullopt;
+      };
+      if (auto v = value("--file")) {
+        out.users.file = *v;
+      } else if (auto n = value("--iterations")) {
+        auto it = to_int(*n);
+        if (!it || *it < 4096 || *it > 1'000'000)
+          return error{"users add: --iterations \"" + *n + "\" is not an integer 4096..1000000"};
+        out.users.iterations = static_cast<std::uint32_t>(*it);
+      } else {
+        return error{"users add: unexpected argument \"" + a + "\"; " + usage};
+      }
+    }
     return out;
   }
   if (first == "check") {

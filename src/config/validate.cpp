@@ -7,6 +7,7 @@
 
 #include "kpp/routing/host_template.h"
 #include "validate_sni.h"
+#include "validate_sasl.h"
 #include "validate_tls.h"
 
 namespace kpp::config {
@@ -415,6 +416,7 @@ std::vector<problem> complete_and_check(config& c) {
   check_ports(c, ck);
   check_tls(c, out);
   check_sni(c, out);
+  check_sasl(c, out);
   return out;
 }
 

@@ -309,8 +309,46 @@ void read_listener_tls(reader& r, const YAML::Node& n, const std::string& key,
   r.duration(n, "refresh", key + ".refresh", t.refresh, "1m");
 }
 
+void read_upstream_sasl(reader& r, const YAML::Node& n, upstream_sasl_config& s) {
+  const std::string key = "upstream.sasl";
+  if (n.IsMap() && reader::present(n["password"])) {
+    r.fail(n["password"], key + ".password",
+           "is not read from the YAML (the config file is world-readable); put the password in "
+           "a file readable only by the proxy (password_file) or an environment variable "
+           "(password_env)");
+    return;
+  }
+  if (!r.map(n, key, {"enabled", "mechanism", "username", "password_file", "password_env"}))
+    return;
+  s.enabled = true;
+  r.boolean(n, "enabled", key + ".enabled", s.enabled);
+  r.string(n, "mechanism", key + ".mechanism", s.mechanism, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+  r.string(n, "username", key + ".username", s.username, "a user name");
+  r.string(n, "password_file", key + ".password_file", s.password_file, "a file path");
+  r.string(n, "password_env", key + ".password_env", s.password_env,
+           "an environment variable name");
+}
+
+void read_listeners(reader& r, const YAML::Node& n, config& c) {
+  if (!r.map(n, "listeners", {"sasl"})) return;
+  const auto sn = n["sasl"];
+  if (!reader::present(sn)) return;
+  const std::string key = "listeners.sasl";
+  if (!r.map(sn, key, {"enabled", "mechanisms", "users_file"})) return;
+  auto& s = c.listeners.sasl;
+  s.enabled = true;
+  r.boolean(sn, "enabled", key + ".enabled", s.enabled);
+  if (reader::present(sn["mechanisms"])) {
+    s.mechanisms.clear();
+    read_names(r, sn, "mechanisms", key + ".mechanisms", s.mechanisms,
+               "[SCRAM-SHA-512, SCRAM-SHA-256, PLAIN]");
+  }
+  r.string(sn, "users_file", key + ".users_file", s.users_file, "a users file path");
+}
+
 void read_upstream(reader& r, const YAML::Node& n, config& c) {
-  if (!r.map(n, "upstream", {"tls"})) return;
+  if (!r.map(n, "upstream", {"tls", "sasl"})) return;
+  if (const auto sn = n["sasl"]; reader::present(sn)) read_upstream_sasl(r, sn, c.upstream.sasl);
   const auto tn = n["tls"];
   if (!reader::present(tn)) return;
   const std::string key = "upstream.tls";
@@ -519,7 +557,7 @@ void read_sections(reader& r, const YAML::Node& root, config& c) {
   if (!r.map(root, "",
              {"listen", "threads", "bootstrap", "brokers", "discovery", "timeouts", "limits",
               "forbidden_api_keys", "admin", "log", "keepalive", "proxy_protocol", "tls",
-              "upstream", "routing", "sni"}))
+              "upstream", "routing", "sni", "listeners"}))
     return;
   r.string(root, "listen", "listen", c.listen, "an IP address, e.g. 0.0.0.0");
   r.integer(root, "threads", "threads", c.threads, 0, 1024, "0");
@@ -627,6 +665,7 @@ void read_sections(reader& r, const YAML::Node& root, config& c) {
   }
   if (const auto n = root["tls"]; reader::present(n)) read_listener_tls(r, n, "tls", c.tls);
   if (const auto n = root["upstream"]; reader::present(n)) read_upstream(r, n, c);
+  if (const auto n = root["listeners"]; reader::present(n)) read_listeners(r, n, c);
 }
 
 std::string join_lines(const std::vector<std::string>& lines) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 
+#include "kpp/net/client_authenticator.h"
 #include "kpp/net/stream_deadline.h"
 #include "kpp/net/traffic_classifier.h"
 #include "kpp/net/upstream_dialer.h"
@@ -91,7 +92,8 @@ asio::awaitable<poll_outcome> metadata_poller::fetch_from(const routing::host_po
   poll_outcome out;
   std::unique_ptr<net::byte_stream> stream;
   const auto address = ctx_.dial_address(server);
-  const net::upstream_dialer dialer({.timeout = settings.timeout, .tls = ctx_.upstream_tls});
+  const net::upstream_dialer dialer(
+      {.timeout = settings.timeout, .tls = ctx_.upstream_tls, .login = ctx_.upstream_login});
   if (auto err = co_await dialer.connect(stream, address, server.host)) {
     out.error = err->message;
     co_return out;
@@ -118,6 +120,8 @@ asio::awaitable<poll_outcome> metadata_poller::fetch_from(const routing::host_po
     out.error = address.str() + ": malformed ApiVersions response: " + versions.error().describe();
     co_return out;
   }
+  // listeners.sasl: clients are answered ApiVersions with the broker's ranges before login.
+  if (ctx_.client_auth) ctx_.client_auth->set_broker_versions(versions->response);
   std::int16_t version = -1;
   const auto* table = protocol::find_api(protocol::api_key::metadata);
   for (const auto& range : versions->response.api_keys) {

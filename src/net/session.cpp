@@ -133,9 +133,7 @@ bool session::responses_done() const noexcept {
 void session::drain() {
   auto self = shared_from_this();
   asio::post(client_->socket().get_executor(), [self] {
-    self->draining_ = true;
-    // Mid-response the response pump closes once the frame is out (and nothing else owed).
-    if (self->responses_done()) self->close(close_reason::shutdown);
+    self->stop_between_requests(close_reason::shutdown);
   });
 }
 
@@ -144,12 +142,14 @@ awaitable<void> session::run() {
   if (ctx_.settings.idle_timeout.count() > 0 || ctx_.settings.write_timeout.count() > 0)
     spawn(watchdog());
   const bool connected = (!ctx_.settings.proxy_protocol || co_await read_proxy_header()) &&
-                         co_await classify_first_bytes() && co_await dial();
+                         co_await classify_first_bytes() && co_await authenticate_client() &&
+                         co_await dial();
   if (!connected) {
     finish();
     co_return;
   }
   spdlog::debug("{} connected to {}", peer(), upstream_name_);
+  if (sasl_lifetime_ms_ > 0) spawn([self]() -> awaitable<void> { co_await self->login_expiry(); });
   set_stream_options(upstream_->socket(), ctx_.settings.keepalive);
   error_code nb;
   client_->socket().non_blocking(true, nb);
@@ -322,14 +322,16 @@ awaitable<bool> session::dial() {
     co_return false;
   }
   std::string errors;
-  const upstream_dialer dialer({.timeout = ctx_.settings.dial_timeout, .tls = ctx_.upstream_tls});
+  const upstream_dialer dialer({.timeout = ctx_.settings.dial_timeout,
+                                .tls = ctx_.upstream_tls,
+                                .login = ctx_.upstream_login});
   for (const auto& candidate : candidates) {
     // Closed meanwhile (idle timeout, drain): connecting now would open a socket that
     // nothing ever closes.
     if (closed_) co_return false;
     const auto address = ctx_.dial_address(candidate);
     // The certificate names the broker, not the address a dial mapping rewrote it to.
-    auto err = co_await dialer.connect(upstream_, address, candidate.host);
+    auto err = co_await dialer.connect(upstream_, address, candidate.host, &sasl_lifetime_ms_);
     if (closed_) {
       upstream_->close();  // a connect that finished after the close reopened the socket
       co_return false;
@@ -339,6 +341,12 @@ awaitable<bool> session::dial() {
       co_return true;
     }
     ctx_.metrics->count_dial_error();
+    if (err->code == dial_errc::login_failed) {
+      // Refused credentials fail on every broker alike: say so once, quoting the broker.
+      spdlog::warn("{} closed: {}", peer(), err->message);
+      close(close_reason::upstream_login_failed);
+      co_return false;
+    }
     errors += (errors.empty() ? "" : "; ") + err->message;
   }
   spdlog::warn("{} closed: cannot reach upstream ({})", peer(), errors);

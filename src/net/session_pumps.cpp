@@ -48,6 +48,10 @@ class session::request_side final : public frame_handler {
     co_return !s_.closed_;
   }
   frame_outcome on_frame(bytes_view head, std::size_t frame_size) override {
+    if (s_.ctx_.upstream_login) {
+      auto sasl = s_.check_client_sasl(head, frame_size);
+      if (sasl.verdict != frame_verdict::forward) return sasl;
+    }
     auto o = s_.tracker_.on_request(head, frame_size);
     if (o.verdict == frame_verdict::fail) s_.fail(o.cause, o.message);
     if (o.verdict == frame_verdict::forward && !o.entry.raw_sasl)
@@ -190,7 +194,7 @@ class session::response_side final : public frame_handler {
     // first answer of every connection, would otherwise stay for the connection's life).
     if (s_.rewritten_.capacity() != 0) protocol::byte_buffer().swap(s_.rewritten_);
     if ((s_.draining_ || s_.client_done_) && s_.responses_done()) {
-      s_.close(s_.draining_ ? close_reason::shutdown : close_reason::client_closed);
+      s_.close(s_.draining_ ? s_.drain_reason_ : close_reason::client_closed);
       return false;
     }
     return true;
@@ -209,9 +213,13 @@ awaitable<void> session::request_pump() {
   pump.enable_splice(ctx_.settings.splice_min_body);
   const auto r = co_await pump.run();
   if (closed_) co_return;
+  if (client_sasl_) {
+    co_await refuse_client_sasl();
+    co_return;
+  }
   switch (r.end) {
     case pump_end::stopped:  // draining: the response side closes once the rest is out
-      if (responses_done()) close(close_reason::shutdown);
+      if (responses_done()) close(drain_reason_);
       break;
     case pump_end::read_eof:
       if (r.mid_frame) {

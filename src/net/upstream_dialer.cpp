@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "kpp/admin/tls_metrics.h"
+#include "kpp/net/byte_stream.h"
 #include "kpp/net/deadline.h"
 #include "kpp/net/tls_errors.h"
 #include "kpp/net/tls_stream.h"
@@ -32,6 +33,10 @@ class dial_category_impl : public std::error_category {
         return "connect timed out";
       case dial_errc::tls_handshake_failed:
         return "TLS handshake failed";
+      case dial_errc::login_failed:
+        return "SASL login failed";
+      case dial_errc::login_timed_out:
+        return "SASL login timed out";
     }
     return "unknown dial error";
   }
@@ -48,6 +53,28 @@ dial_error failure(dial_errc code, const routing::host_port& address, const erro
   return e;
 }
 
+// Step 4: the SASL login (upstream.sasl), over the plain or TLS leg, in what is left of the
+// deadline. On a failure the stream is closed.
+asio::awaitable<std::optional<dial_error>> log_in(
+    byte_stream& stream, const std::shared_ptr<const upstream_login_settings>& login,
+    const routing::host_port& address, std::chrono::steady_clock::time_point deadline,
+    std::int64_t* session_lifetime_ms) {
+  if (!login) co_return std::nullopt;
+  auto done = co_await login_upstream(stream, *login, deadline);
+  if (done) {
+    if (session_lifetime_ms) *session_lifetime_ms = done->session_lifetime_ms;
+    co_return std::nullopt;
+  }
+  stream.close();
+  const auto code = done.error().kind == login_failure_kind::timed_out ? dial_errc::login_timed_out
+                                                                       : dial_errc::login_failed;
+  co_return dial_error{make_error_code(code),
+                       {},
+                       address.str() + ": SASL " + std::string(auth::name(login->mech)) +
+                           " login as " + login->username + " failed: " + done.error().message,
+                       std::nullopt};
+}
+
 }  // namespace
 
 const std::error_category& dial_category() noexcept {
@@ -61,7 +88,8 @@ std::error_code make_error_code(dial_errc e) noexcept {
 
 asio::awaitable<std::optional<dial_error>> upstream_dialer::connect(
     std::unique_ptr<byte_stream>& stream, const routing::host_port& address,
-    std::string_view server_host) const {
+    std::string_view server_host, std::int64_t* session_lifetime_ms) const {
+  if (session_lifetime_ms) *session_lifetime_ms = 0;
   const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
   auto ex = co_await asio::this_coro::executor;
   if (stream) stream->close();
@@ -108,7 +136,8 @@ asio::awaitable<std::optional<dial_error>> upstream_dialer::connect(
   // byte_stream reads try first and wait after: the socket must never block the thread.
   error_code nb;
   s.non_blocking(true, nb);
-  if (!options_.tls) co_return std::nullopt;
+  if (!options_.tls)
+    co_return co_await log_in(*stream, options_.login, address, deadline, session_lifetime_ms);
 
   // Step 3: the TLS handshake, in what is left of the deadline. The stream is swapped before
   // the handshake so that the caller's close() aborts it.
@@ -134,7 +163,8 @@ asio::awaitable<std::optional<dial_error>> upstream_dialer::connect(
     ec.clear();
     co_await t->handshake(ssl::stream_base::client, left, ec);
   }
-  if (!ec) co_return std::nullopt;
+  if (!ec)
+    co_return co_await log_in(*stream, options_.login, address, deadline, session_lifetime_ms);
   stream->close();
   if (ec == asio::error::operation_aborted)  // the caller closed the stream: no failure to count
     co_return dial_error{make_error_code(dial_errc::tls_handshake_failed), ec,

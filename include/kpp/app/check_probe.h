@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "kpp/net/upstream_login.h"
 #include "kpp/net/upstream_dialer.h"
 #include "kpp/routing/host_port.h"
 
@@ -25,6 +26,7 @@ enum class probe_outcome : std::uint8_t {
   tls_failed,     // upstream.tls: the handshake failed (CA, name, expiry, client certificate)
   sasl_required,  // ApiVersions answered, Metadata refused before authentication
   not_kafka,      // an answer, but not a Kafka one
+  login_failed,   // upstream.sasl: the broker refused the proxy's SASL login
 };
 [[nodiscard]] const char* to_string(probe_outcome o) noexcept;
 
@@ -46,6 +48,9 @@ struct probe_result {
 struct probe_options {
   std::chrono::milliseconds timeout{5000};
   std::string client_id = "kafka-psc-proxy-check";
+  // upstream.sasl: log in after connecting, as the proxy does (brokers only; never set when
+  // probing the proxy's own listeners).
+  std::shared_ptr<const net::upstream_login_settings> login;
   std::shared_ptr<const net::dial_tls> tls;  // upstream.tls; null: plaintext
   std::string tls_name;  // the name the certificate must hold; empty: the address's host
 };

@@ -173,6 +173,7 @@ struct config {
   upstream_config upstream;
   routing_mode routing = routing_mode::ports;  // sni: one TLS port for all (sni_config.h)
   sni_config sni;
+  listeners_config listeners;  // listeners.sasl: client authentication at the proxy
   friend bool operator==(const config&, const config&) = default;
 };
 

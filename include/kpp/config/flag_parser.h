@@ -13,7 +13,14 @@
 
 namespace kpp::config {
 
-enum class run_mode : std::uint8_t { run, demo, version, help, check_config, check };
+enum class run_mode : std::uint8_t { run, demo, version, help, check_config, check, users_add };
+
+// `users add NAME [--file F] [--iterations N]`: the password comes from stdin or a prompt.
+struct users_request {
+  std::string name;
+  std::string file = "/etc/kafka-psc-proxy/users";
+  std::uint32_t iterations = 8192;
+};
 
 // `check` options besides the config (config/check_arguments.cpp).
 struct check_request {
@@ -30,6 +37,7 @@ struct command_line {
   std::string help_text;             // mode help: what to print
   std::vector<std::string> notices;  // accepted flags without effect, for the start-up log
   check_request check;               // mode check
+  users_request users;               // mode users_add
 };
 
 // argv[0] is the program name. Errors (exit code 2) name the offending argument.

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kpp/config/duration.h"
+#include "kpp/config/sasl_config.h"
 
 namespace kpp::config {
 
@@ -77,6 +78,7 @@ struct upstream_tls_config {
 
 struct upstream_config {
   upstream_tls_config tls;
+  upstream_sasl_config sasl;
   friend bool operator==(const upstream_config&, const upstream_config&) = default;
 };
 

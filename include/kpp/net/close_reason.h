@@ -32,6 +32,9 @@ namespace kpp::net {
   X(sasl_mechanism_unsupported)      \
   X(plaintext_on_tls_listener)       \
   X(tls_handshake_failed)            \
+  X(client_sasl_refused)             \
+  X(client_login_failed)             \
+  X(request_before_login)            \
   X(internal_error)
 
 #define KPP_CLOSE_REASONS(X) \
@@ -45,6 +48,9 @@ namespace kpp::net {
   X(first_bytes_timeout)     \
   X(connection_limit)        \
   X(shutdown)                \
+  X(upstream_login_failed)   \
+  X(upstream_login_expiring) \
+  X(client_login_failed)     \
   X(internal_error)
 
 #define KPP_ENUM_ITEM(name) name,

@@ -20,12 +20,14 @@
 #include "kpp/net/silent_connections.h"
 #include "kpp/net/sni_router.h"
 #include "kpp/net/tls_context_store.h"
+#include "kpp/net/upstream_login.h"
 #include "kpp/net/upstream_dialer.h"
 #include "kpp/routing/broker_map.h"
 
 namespace kpp::net {
 
 class session;
+class client_authenticator;
 
 class session_registry {
  public:
@@ -55,6 +57,10 @@ struct proxy_context {
   std::shared_ptr<tls_context_store> client_tls;
   // routing: sni. Picks a kind::sni listener's route from the TLS server name.
   std::shared_ptr<const sni_router> sni;
+  // upstream.sasl: every upstream connection logs in with this before it is used.
+  std::shared_ptr<const upstream_login_settings> upstream_login;
+  // listeners.sasl: clients log in to the proxy before anything goes upstream.
+  std::shared_ptr<client_authenticator> client_auth;
   // Set when the proxy speaks TLS to the brokers (upstream.tls): sessions and discovery.
   std::shared_ptr<const dial_tls> upstream_tls;
   std::atomic<bool> draining{false};

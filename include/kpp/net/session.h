@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "kpp/admin/metrics.h"
@@ -61,6 +62,19 @@ class session : public std::enable_shared_from_this<session> {
   boost::asio::awaitable<void> request_pump();
   boost::asio::awaitable<void> response_pump();
   boost::asio::awaitable<void> watchdog();
+  // upstream.sasl (session_sasl.cpp): before the broker's SASL session expires, stop taking
+  // requests and close between them; and the answer to a client that sends SASL itself.
+  boost::asio::awaitable<void> login_expiry();
+  [[nodiscard]] frame_outcome check_client_sasl(protocol::bytes_view head, std::size_t frame_size);
+  boost::asio::awaitable<void> refuse_client_sasl();
+  void stop_between_requests(close_reason reason);
+  // listeners.sasl (session_client_auth.cpp): the client's login, answered here.
+  boost::asio::awaitable<bool> authenticate_client();
+  boost::asio::awaitable<bool> client_login_exchange();
+  boost::asio::awaitable<void> write_login_answer(std::int16_t key, std::int16_t version,
+                                                  std::int32_t correlation,
+                                                  const protocol::byte_buffer& body,
+                                                  boost::system::error_code& ec);
 
   void fail(protocol_error_cause cause, const std::string& what);
   void close(close_reason reason);
@@ -94,6 +108,15 @@ class session : public std::enable_shared_from_this<session> {
   bool client_done_ = false;  // the client half-closed: answer what it sent, then close
   bool response_pump_running_ = false;
   close_reason reason_ = close_reason::client_closed;
+  close_reason drain_reason_ = close_reason::shutdown;  // why draining_ was set
+  std::int64_t sasl_lifetime_ms_ = 0;  // the broker's SASL session lifetime (upstream.sasl)
+  struct client_sasl_request {
+    std::int16_t api_key = 0;
+    std::int16_t api_version = 0;
+    std::int32_t correlation_id = 0;
+  };
+  std::optional<client_sasl_request> client_sasl_;  // a SASL request refused (upstream.sasl)
+  std::string principal_;  // listeners.sasl: who logged in
   protocol::byte_buffer rewritten_;
 };
 

@@ -18,6 +18,7 @@
 #include "kpp/net/tls_context_store.h"
 #include "kpp/net/tls_handshake_cause.h"
 #include "kpp/net/tls_settings.h"
+#include "kpp/net/upstream_login.h"
 #include "kpp/routing/host_port.h"
 
 namespace kpp::net {
@@ -28,6 +29,8 @@ enum class dial_errc : std::uint8_t {
   connect_failed,        // every resolved address refused or was unreachable
   connect_timed_out,     // no address accepted within the deadline
   tls_handshake_failed,  // TCP connected, the TLS handshake failed (tls_cause says why)
+  login_failed,          // the SASL login (upstream.sasl) was refused or broke off
+  login_timed_out,       // the SASL login did not finish within the deadline
 };
 
 [[nodiscard]] const std::error_category& dial_category() noexcept;
@@ -48,8 +51,10 @@ struct dial_tls {
 };
 
 struct dial_options {
-  std::chrono::milliseconds timeout{10000};  // timeouts.dial: lookup + connect (+ TLS)
+  std::chrono::milliseconds timeout{10000};  // timeouts.dial: lookup + connect (+ TLS, SASL)
   std::shared_ptr<const dial_tls> tls{};     // null: plaintext
+  // upstream.sasl: log in on every connection before it is used; null: no login.
+  std::shared_ptr<const upstream_login_settings> login{};
 };
 
 class upstream_dialer {
@@ -57,14 +62,16 @@ class upstream_dialer {
   explicit upstream_dialer(dial_options options) : options_(std::move(options)) {}
 
   // Connects to `address` and puts the connected leg in `stream` (a plain_stream, or a
-  // tls_stream once the handshake is done). `stream` is replaced at the start by a fresh
-  // unconnected stream: the caller may close() it from elsewhere to abort the dial. On a
-  // failure `stream` is closed. `server_host` is the name the broker's certificate must hold
-  // (and the SNI) when upstream.tls.server_name is not set: the broker's own host, which
-  // differs from address.host when a dial mapping rewrote the address; empty: address.host.
+  // tls_stream once the handshake is done), logged in with options().login when set.
+  // `stream` is replaced at the start by a fresh unconnected stream: the caller may close() it
+  // from elsewhere to abort the dial. On a failure `stream` is closed. `server_host` is the
+  // name the broker's certificate must hold (and the SNI) when upstream.tls.server_name is not
+  // set: the broker's own host, which differs from address.host when a dial mapping rewrote the
+  // address; empty: address.host. `session_lifetime_ms`, when given, receives the broker's
+  // SASL session lifetime (0: none, or no login).
   [[nodiscard]] boost::asio::awaitable<std::optional<dial_error>> connect(
       std::unique_ptr<byte_stream>& stream, const routing::host_port& address,
-      std::string_view server_host = {}) const;
+      std::string_view server_host = {}, std::int64_t* session_lifetime_ms = nullptr) const;
 
   [[nodiscard]] const dial_options& options() const noexcept { return options_; }
 

@@ -227,15 +227,6 @@ TEST(ServerFlags, FixedAdvertisedPortWithoutTemplateIsRefused) {
 TEST(ServerFlags, UnsupportedGrepplabsFlagsAreRefused) {
   for (std::vector<std::string> extra : std::initializer_list<std::vector<std::string>>{
            {"--tls-same-client-cert-enable"},
-           {"--sasl-enable"},
-           {"--sasl-username", "u"},
-           {"--sasl-method=SCRAM-SHA-512"},
-           {"--sasl-aws-region", "us-east-1"},
-           {"--sasl-aws-role-arn", "arn"},
-           {"--sasl-plugin-enable"},
-           {"--gssapi-keytab", "k"},
-           {"--auth-local-enable"},
-           {"--auth-gateway-server-enable"},
            {"--authz-enable"},
            {"--same-client-cert-enable"},
            {"--forward-proxy", "socks5://localhost:1080"},

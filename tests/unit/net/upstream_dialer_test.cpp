@@ -72,7 +72,7 @@ std::optional<dial_error> dial(asio::io_context& io, std::unique_ptr<byte_stream
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        upstream_dialer dialer({.timeout = timeout, .tls = nullptr});
+        upstream_dialer dialer({.timeout = timeout, .tls = nullptr, .login = {}});
         out = co_await dialer.connect(s, to);
         if (done) *done = true;
       },
@@ -89,7 +89,7 @@ TEST(UpstreamDialer, DeadlineCoversTheDnsLookup) {
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        upstream_dialer dialer({.timeout = 200ms, .tls = nullptr});
+        upstream_dialer dialer({.timeout = 200ms, .tls = nullptr, .login = {}});
         const kpp::routing::host_port to{std::string(stalled_name), 9092};
         auto err = co_await dialer.connect(s, to);
         // The lookup is still stuck: the dial ended on its own deadline, not on the lookup.

@@ -93,7 +93,7 @@ class UpstreamDialerTls : public test::tls_fixture {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-          const upstream_dialer dialer({.timeout = timeout, .tls = std::move(tls)});
+          const upstream_dialer dialer({.timeout = timeout, .tls = std::move(tls), .login = {}});
           const routing::host_port to{"127.0.0.1", acceptor.local_endpoint().port()};
           out.err = co_await dialer.connect(out.stream, to, server_host);
           if (out.err) co_return;
