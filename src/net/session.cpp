@@ -149,7 +149,7 @@ awaitable<void> session::run() {
     co_return;
   }
   spdlog::debug("{} connected to {}", peer(), upstream_name_);
-  if (sasl_lifetime_ms_ > 0) spawn([self]() -> awaitable<void> { co_await self->login_expiry(); });
+  if (sasl_lifetime_ms_ > 0) spawn(login_expiry());
   set_stream_options(upstream_->socket(), ctx_.settings.keepalive);
   error_code nb;
   client_->socket().non_blocking(true, nb);
