@@ -1,5 +1,7 @@
 #include "kpp/discovery/metadata_poller.h"
 
+#include <spdlog/spdlog.h>
+
 #include <array>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -222,7 +224,25 @@ asio::awaitable<void> metadata_poller::run() {
   auto ex = co_await asio::this_coro::executor;
   asio::steady_timer timer(ex);
   while (!stopped_) {
-    auto outcome = co_await poll_once();
+    poll_outcome outcome;
+    // An exception (a bug, or memory) fails this poll only: discovery goes on, and the
+    // process with it, as a session's exception ends that session only.
+    std::string failure;
+    try {
+      outcome = co_await poll_once();
+    } catch (const std::exception& e) {
+      failure = e.what();
+    } catch (...) {
+      failure = "unknown exception";
+    }
+    if (!failure.empty()) {
+      spdlog::error(
+          "discovery: metadata poll ended by an unexpected exception ({}) [internal_error]",
+          failure);
+      ctx_.metrics->count_discovery_failure();
+      outcome.error = "internal error: " + failure;
+      if (on_poll_) on_poll_(outcome, {});
+    }
     // Retry quickly while failing: readiness waits on the first success.
     const auto wait = outcome.view ? settings_.refresh
                                    : std::min(settings_.refresh, std::chrono::milliseconds(1000));
