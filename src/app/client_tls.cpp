@@ -117,6 +117,11 @@ bool start_sni_tls(const config::config& c, client_tls& out,
   }
   stores.push_back(out.store);
   stores.insert(stores.end(), named.begin(), named.end());
+  spdlog::info(
+      "tls: the shared SNI listener speaks TLS (min {}, client certificates: {}, files re-read "
+      "every {} ms and on SIGHUP)",
+      config::to_string(c.tls.min_version), config::to_string(c.tls.client_auth),
+      c.tls.refresh.count());
   return true;
 }
 

@@ -11,22 +11,22 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 
+#include "kpp/admin/client_auth_metrics.h"
 #include "kpp/admin/http_server.h"
 #include "kpp/admin/metrics.h"
 #include "kpp/admin/tls_metrics.h"
 #include "kpp/app/client_tls.h"
-#include "kpp/admin/client_auth_metrics.h"
-#include "kpp/app/upstream_login_mapping.h"
-#include "kpp/net/client_authenticator.h"
 #include "kpp/app/logging.h"
 #include "kpp/app/settings_mapping.h"
 #include "kpp/app/state_file.h"
 #include "kpp/app/status_source.h"
-#include "kpp/config/validate.h"
 #include "kpp/app/tls_settings_mapping.h"
+#include "kpp/app/upstream_login_mapping.h"
 #include "kpp/app/upstream_tls.h"
+#include "kpp/config/validate.h"
 #include "kpp/config/yaml_loader.h"
 #include "kpp/discovery/metadata_poller.h"
+#include "kpp/net/client_authenticator.h"
 #include "kpp/net/listener.h"
 #include "kpp/net/session.h"
 #include "kpp/routing/map_hash.h"
@@ -208,7 +208,8 @@ struct proxy_app::impl {
     if (cfg.listeners.sasl.enabled) {
       auto settings = client_auth_from(cfg.listeners.sasl);
       std::string error;
-      if (settings) ctx.client_auth = net::client_authenticator::create(std::move(*settings), error);
+      if (settings)
+        ctx.client_auth = net::client_authenticator::create(std::move(*settings), error);
       if (!settings || !ctx.client_auth) {
         spdlog::error("{}", settings ? error : settings.error());
         return false;
@@ -459,6 +460,9 @@ proxy_app::proxy_app(config::config cfg, std::string config_path, app_hooks hook
 proxy_app::~proxy_app() = default;
 
 int proxy_app::run() {
+  // splice(2) cannot take MSG_NOSIGNAL: a client gone mid-body must be an error code on that
+  // one session, never a SIGPIPE that ends the process.
+  std::signal(SIGPIPE, SIG_IGN);
   if (!impl_->start()) {
     impl_->pool.stop();
     return 1;

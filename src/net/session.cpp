@@ -117,6 +117,7 @@ void session::close(close_reason reason) {
   upstream_->close();
   fifo_space_.cancel();
   memory_wait_.cancel();
+  if (login_timer_) login_timer_->cancel();
 }
 
 void session::finish() noexcept {
@@ -132,9 +133,8 @@ bool session::responses_done() const noexcept {
 
 void session::drain() {
   auto self = shared_from_this();
-  asio::post(client_->socket().get_executor(), [self] {
-    self->stop_between_requests(close_reason::shutdown);
-  });
+  asio::post(client_->socket().get_executor(),
+             [self] { self->stop_between_requests(close_reason::shutdown); });
 }
 
 awaitable<void> session::run() {
@@ -269,12 +269,12 @@ awaitable<bool> session::client_tls_handshake(bytes_view head) {
   if (ec) {
     auto f = classify_handshake_error(ec, stream->native_handle(), tls_leg::client, peer());
     admin::global_tls_metrics().count_handshake_failure(tls_leg::client, f.cause);
-    fail(protocol_error_cause::tls_handshake_failed, f.message + " [" + std::string(to_string(f.cause)) + "]");
+    fail(protocol_error_cause::tls_handshake_failed,
+         f.message + " [" + std::string(to_string(f.cause)) + "]");
     co_return false;
   }
   const auto sni = sni_of(stream->native_handle());
-  spdlog::debug("{} TLS {} with SNI \"{}\"", peer(), SSL_get_version(stream->native_handle()),
-                sni);
+  spdlog::debug("{} TLS {} with SNI \"{}\"", peer(), SSL_get_version(stream->native_handle()), sni);
   if (target_.type == upstream_target::kind::sni && ctx_.sni)
     route_by_sni(verdict.decided ? verdict.route : ctx_.sni->resolve(sni));
   co_return true;

@@ -55,10 +55,11 @@ awaitable<void> session::login_expiry() {
   auto self = shared_from_this();
   const auto delay = auth::reauthentication_delay(sasl_lifetime_ms_, jitter());
   if (!delay) co_return;
-  asio::steady_timer timer(client_->socket().get_executor());
-  timer.expires_after(*delay);
+  if (closed_) co_return;
+  login_timer_ = std::make_unique<asio::steady_timer>(client_->socket().get_executor());
+  login_timer_->expires_after(*delay);
   error_code ec;
-  co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_await login_timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
   if (closed_ || draining_) co_return;
   spdlog::info(
       "{} upstream {}: the broker's SASL session ends in {} ms (its connections.max.reauth.ms); "

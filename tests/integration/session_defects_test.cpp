@@ -343,6 +343,36 @@ TEST_F(SessionDefects, ClosedSessionDoesNotDialOn) {
 }
 
 // Defect 9: SIGTERM while a forwarded response body is being written lets it finish.
+// A large pass-through response moves by splice(2), which cannot pass MSG_NOSIGNAL: a client
+// that half-closes (the proxy's side goes to CLOSE_WAIT) and then resets makes the next write
+// fail with EPIPE. That must close the one session, not raise SIGPIPE and end the process.
+TEST_F(SessionDefects, ClientGoneDuringASplicedResponseEndsOnlyThatSession) {
+  constexpr std::size_t body = 8 * 1024 * 1024;
+  scripted_upstream up([&](std::int16_t, std::int32_t corr) { return response_frame(corr, body); });
+  start(up.address(), "");
+  raw_client c(port_, 4096);
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(c.send(request_frame(heartbeat, 0, 7, bytes(12, 0))));
+  ASSERT_TRUE(c.readable(5s));  // the body is on its way and stalls on our unread buffer
+  c.half_close();
+  c.reset();
+  // The proxy notices the reset at its next write (a client I/O error), and is still there.
+  EXPECT_TRUE(eventually(
+      [&] {
+        return !proxy_->running() ||
+               metric(R"(kafka_psc_proxy_sessions_closed_total{reason="client_io_error"})") >= 1;
+      },
+      10s));
+  ASSERT_TRUE(proxy_->running()) << proxy_->output();
+  raw_client d(port_);
+  ASSERT_TRUE(d.connected());
+  ASSERT_TRUE(d.send(request_frame(heartbeat, 0, 8, bytes(12, 0))));
+  const auto frame = d.read_frame(20s);
+  ASSERT_TRUE(frame) << proxy_->output();
+  EXPECT_EQ(frame->size(), 4 + body);
+  EXPECT_TRUE(proxy_->running());
+}
+
 TEST_F(SessionDefects, DrainDoesNotCutAForwardedResponse) {
   constexpr std::size_t body = 8 * 1024 * 1024;
   scripted_upstream up([&](std::int16_t, std::int32_t corr) { return response_frame(corr, body); });

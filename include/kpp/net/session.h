@@ -101,6 +101,9 @@ class session : public std::enable_shared_from_this<session> {
   boost::asio::steady_timer fifo_space_;   // signalled when a response leaves the tracker
   boost::asio::steady_timer pumps_done_;   // signalled when the response pump ends
   boost::asio::steady_timer memory_wait_;  // signalled when assembly memory comes back
+  // upstream.sasl with a session lifetime only: when to stop before the login expires. close()
+  // cancels it, so a closed session is not held alive by the wait.
+  std::unique_ptr<boost::asio::steady_timer> login_timer_;
   std::chrono::steady_clock::time_point started_;
   bool closed_ = false;
   bool finished_ = false;
@@ -116,7 +119,7 @@ class session : public std::enable_shared_from_this<session> {
     std::int32_t correlation_id = 0;
   };
   std::optional<client_sasl_request> client_sasl_;  // a SASL request refused (upstream.sasl)
-  std::string principal_;  // listeners.sasl: who logged in
+  std::string principal_;                           // listeners.sasl: who logged in
   protocol::byte_buffer rewritten_;
 };
 
