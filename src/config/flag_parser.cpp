@@ -7,10 +7,10 @@
 #include <map>
 #include <sstream>
 
-#include "kpp/config/validate.h"
-#include "kpp/config/yaml_loader.h"
 #include "kpp/config/sasl_flags.h"
 #include "kpp/config/tls_flags.h"
+#include "kpp/config/validate.h"
+#include "kpp/config/yaml_loader.h"
 
 namespace kpp::config {
 namespace {
@@ -567,35 +567,30 @@ result<config> parse_server_flags(std::span<const std::string> args,
     std::optional<std::string> inline_value;
     if (eq != std::string::npos) inline_value = arg.substr(eq + 1);
 
-    if (bool takes_value = false; is_tls_flag(name, takes_value)) {
-      std::string value;
+    // The flag's value: a bool flag takes no separate argument (as in pflag), others take
+    // --flag=value or --flag value.
+    std::string value;
+    const auto take_value = [&](bool takes_value) -> std::optional<std::string> {
       if (!takes_value) {
         value = inline_value.value_or("true");
         if (value != "true" && value != "false")
-          return error{"--" + name + ": \"" + value + "\" is not a boolean; expected true or false"};
+          return "--" + name + ": \"" + value + "\" is not a boolean; expected true or false";
       } else if (inline_value) {
         value = *inline_value;
       } else if (i + 1 < args.size()) {
         value = args[++i];
       } else {
-        return error{"--" + name + " needs a value"};
+        return "--" + name + " needs a value";
       }
+      return std::nullopt;
+    };
+    if (bool takes_value = false; is_tls_flag(name, takes_value)) {
+      if (auto e = take_value(takes_value)) return error{*e};
       if (auto e = apply_tls_flag(s.c, tls_flags, name, value, notices)) return error{*e};
       continue;
     }
     if (bool takes_value = false; is_sasl_flag(name, takes_value)) {
-      std::string value;
-      if (!takes_value) {
-        value = inline_value.value_or("true");
-        if (value != "true" && value != "false")
-          return error{"--" + name + ": \"" + value + "\" is not a boolean; expected true or false"};
-      } else if (inline_value) {
-        value = *inline_value;
-      } else if (i + 1 < args.size()) {
-        value = args[++i];
-      } else {
-        return error{"--" + name + " needs a value"};
-      }
+      if (auto e = take_value(takes_value)) return error{*e};
       if (auto e = apply_sasl_flag(sasl_flags, name, value)) return error{*e};
       continue;
     }
@@ -607,18 +602,7 @@ result<config> parse_server_flags(std::span<const std::string> args,
       if (is_refused(name)) return error{"not supported yet: --" + name};
       return error{"unknown flag: --" + name + " (see kafka-psc-proxy server --help)"};
     }
-    std::string value;
-    if (!spec->takes_value) {  // a bool flag takes no separate argument, as in pflag
-      value = inline_value.value_or("true");
-      if (value != "true" && value != "false")
-        return error{"--" + name + ": \"" + value + "\" is not a boolean; expected true or false"};
-    } else if (inline_value) {
-      value = *inline_value;
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return error{"--" + name + " needs a value"};
-    }
+    if (auto e = take_value(spec->takes_value)) return error{*e};
     if (auto e = spec->set(s, name, value)) return error{*e};
   }
   if (auto e = assemble(s)) return error{*e};
@@ -644,7 +628,8 @@ std::string usage_text() {
          "                                            diagnose a deployment from where it runs\n"
          "  kafka-psc-proxy demo [--messages N]       run against a built-in mock cluster\n"
          "  kafka-psc-proxy users add NAME [--file F] [--iterations N]\n"
-         "                                            add or replace a client login (listeners.sasl;\n"
+         "                                            add or replace a client login "
+         "(listeners.sasl;\n"
          "                                            password from stdin or a prompt)\n"
          "  kafka-psc-proxy --version | --help\n"
          "\n"
