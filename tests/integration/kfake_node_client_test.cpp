@@ -2,28 +2,22 @@
 // Produce v11, Fetch v17, DescribeCluster v0/v1) through the proxy in front of a 3-broker
 // kfake cluster that the proxy knows one broker of. tests/node/e2e.mjs does the Kafka work
 // and prints JSON; this test runs it with a bounded timeout and judges the JSON.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <boost/property_tree/json_parser.hpp>
 #include <boost/property_tree/ptree.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "support/kfake.h"
 #include "support/metrics_scrape.h"
+#include "support/node_runner.h"
 
 using namespace std::chrono_literals;
 using kpp::test::kfake_cluster;
@@ -36,83 +30,11 @@ const boost::property_tree::ptree no_children;
 
 namespace {
 
-const std::string node_dir = std::string(KPP_SOURCE_DIR) + "/tests/node";
-
-// `name` on $PATH, or empty.
-std::string which(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path ? path : "");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    const auto candidate = dir + "/" + name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
-struct run_result {
-  int status = -1;  // exit status, -signal, or -1000 on timeout
-  std::string out;
-};
-
-// Runs argv with stdout to a file and stderr to another, killed after `timeout`.
-run_result run_bounded(std::vector<std::string> args, std::chrono::seconds timeout,
-                       std::string& err_text) {
-  const auto base = "/tmp/kpp-node-" + std::to_string(::getpid());
-  const auto out_path = base + ".out", err_path = base + ".err";
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    ::execv(argv[0], argv.data());
-    std::_Exit(127);
-  }
-  ::close(out);
-  ::close(err);
-  run_result r;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  int st = 0;
-  for (;;) {
-    if (::waitpid(pid, &st, WNOHANG) == pid) {
-      r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -WTERMSIG(st);
-      break;
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &st, 0);
-      r.status = -1000;
-      break;
-    }
-    std::this_thread::sleep_for(20ms);  // polling waitpid
-  }
-  std::ifstream o(out_path), e(err_path);
-  std::stringstream so, se;
-  so << o.rdbuf();
-  se << e.rdbuf();
-  r.out = so.str();
-  err_text = se.str();
-  ::unlink(out_path.c_str());
-  ::unlink(err_path.c_str());
-  return r;
-}
-
 class KfakeNodeClient : public ::testing::TestWithParam<proxy_mode> {
  protected:
   void SetUp() override {
     KPP_REQUIRE_KFAKE();
-    node_ = which("node");
-    KPP_REQUIRE_TOOL(!node_.empty() && !which("npm").empty(), "node/npm",
-                     "apt-get install nodejs npm (scripts/install-deps.sh --test does)");
-    struct stat st {};
-    KPP_REQUIRE_TOOL(
-        ::stat((node_dir + "/node_modules/@platformatic/kafka/package.json").c_str(), &st) == 0,
-        "tests/node/node_modules",
-        "run `npm ci --prefix tests/node` (scripts/install-deps.sh --test does)");
+    KPP_REQUIRE_NODE(node_);
   }
   std::string node_;
 };
@@ -132,14 +54,15 @@ void run_scenario(proxy_mode mode, const std::string& node, const std::string& s
   auto proxy = kpp::test::start_proxy(cluster, mode);
   ASSERT_TRUE(proxy.process.running()) << proxy.process.output();
 
-  std::string err;
   // The client chases leaders that move every 200 ms through the produce and the group
   // consume: 400 messages took it 50-210 s here (as slow without the proxy), so the run
   // moves 200 and gets 240 s.
   const auto bound = shuffle.empty() ? 90s : 240s;
-  const auto r = run_bounded({node, node_dir + "/e2e.mjs", proxy.bootstrap(), topic, group,
-                              std::to_string(n), std::to_string(pause_ms)},
-                             bound, err);
+  const auto r =
+      kpp::test::run_bounded({node, kpp::test::node_dir() + "/e2e.mjs", proxy.bootstrap(), topic,
+                              group, std::to_string(n), std::to_string(pause_ms)},
+                             bound);
+  const std::string& err = r.err;
   ASSERT_NE(r.status, -1000) << "node script timed out\n" << err;
   pt::ptree json;
   std::istringstream in(r.out);
