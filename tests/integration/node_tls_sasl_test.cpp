@@ -113,7 +113,8 @@ class NodeTlsSasl : public ::testing::Test {
     ASSERT_TRUE(certs_.make_ca("ca"));
     ASSERT_TRUE(certs_.make_server("ca", "broker", 1001));
     ASSERT_TRUE(certs_.make_server("ca", "listener", 1002));
-    ASSERT_TRUE(certs_.make_server("ca", "client", 1003));  // the node client's, for mTLS
+    ASSERT_TRUE(certs_.make_server("ca", "client", 1003));        // the node client's, for mTLS
+    ASSERT_TRUE(certs_.make_server("ca", "proxy-client", 1005));  // the proxy's, to the brokers
   }
   void TearDown() override {
     if (proxy_) {
@@ -121,8 +122,10 @@ class NodeTlsSasl : public ::testing::Test {
     }
   }
 
-  // Three kfake brokers, TLS (SSL or SASL_SSL) unless `tls` is false.
-  void start_cluster(const std::string& topic, bool tls, std::vector<std::string> sasl = {}) {
+  // Three kfake brokers, TLS (SSL or SASL_SSL) unless `tls` is false; `mtls`: they require a
+  // client certificate from the test CA.
+  void start_cluster(const std::string& topic, bool tls, std::vector<std::string> sasl = {},
+                     bool mtls = false) {
     kfake_options o;
     o.brokers = 3;
     o.topics = topic;
@@ -130,6 +133,7 @@ class NodeTlsSasl : public ::testing::Test {
     if (tls)
       o.extra_args = {"-tls-cert", certs_.path("broker.pem"), "-tls-key",
                       certs_.path("broker.key")};
+    if (mtls) o.extra_args.insert(o.extra_args.end(), {"-tls-client-ca", certs_.path("ca.pem")});
     cluster_ = std::make_unique<kfake_cluster>(o);
     ASSERT_TRUE(cluster_->ok()) << cluster_->output();
   }
@@ -156,7 +160,8 @@ class NodeTlsSasl : public ::testing::Test {
     if (client_ca) y += "  client_ca_file: " + certs_.path("ca.pem") + "\n  client_auth: require\n";
     return y;
   }
-  // upstream.tls trusting the test CA; `more` goes inside the upstream section.
+  // upstream.tls trusting the test CA; `more` follows its keys (indented 4: more upstream.tls
+  // keys; 2: upstream keys such as sasl).
   [[nodiscard]] std::string upstream_tls(const std::string& more = "") const {
     return "upstream:\n  tls:\n    enabled: true\n    ca_file: " + certs_.path("ca.pem") +
            "\n    refresh: 0s\n" + more;
@@ -278,9 +283,13 @@ TEST_F(NodeTlsSasl, TlsToTheProxyAndTlsToTheBrokers) {
   EXPECT_EQ(metric("kafka_psc_proxy_tls_handshake_failures_total"), 0);
 }
 
-TEST_F(NodeTlsSasl, MutualTlsOnTheClientLeg) {
-  start_cluster("node-mtls", true);
-  start_proxy(listener_tls(true) + upstream_tls());
+// mTLS on both legs: the client presents its certificate to the proxy, the proxy its own to
+// the brokers.
+TEST_F(NodeTlsSasl, MutualTlsOnBothLegs) {
+  start_cluster("node-mtls", true, {}, true);
+  start_proxy(listener_tls(true) +
+              upstream_tls("    cert_file: " + certs_.path("proxy-client.pem") +
+                           "\n    key_file: " + certs_.path("proxy-client.key") + "\n"));
   auto o = tls_client("node-mtls");
   o.cert = certs_.path("client.pem");
   o.key = certs_.path("client.key");
