@@ -274,15 +274,6 @@ class NodeTlsSasl : public ::testing::Test {
   std::unique_ptr<proxy_process> proxy_;
 };
 
-TEST_F(NodeTlsSasl, TlsToTheProxyAndTlsToTheBrokers) {
-  start_cluster("node-tls", true);
-  start_proxy(listener_tls() + upstream_tls());
-  const auto o = tls_client("node-tls");
-  expect_round_trip(run(o), o, proxy_addresses());
-  EXPECT_EQ(metric("kafka_psc_proxy_protocol_errors_total"), 0);
-  EXPECT_EQ(metric("kafka_psc_proxy_tls_handshake_failures_total"), 0);
-}
-
 // mTLS on both legs: the client presents its certificate to the proxy, the proxy its own to
 // the brokers.
 TEST_F(NodeTlsSasl, MutualTlsOnBothLegs) {
@@ -306,29 +297,58 @@ TEST_F(NodeTlsSasl, MutualTlsOnBothLegs) {
       << proxy_->output();
 }
 
-// SASL_SSL pass-through: the client logs in to the brokers themselves (SCRAM-SHA-512) through
-// the proxy, which has no SASL configuration and only terminates and re-originates TLS.
-TEST_F(NodeTlsSasl, SaslSslPassThroughWithScramSha512) {
-  start_cluster("node-sasl-pass", true,
-                {std::string("SCRAM-SHA-512:") + broker_user + ":" + broker_password});
-  // The proxy's own discovery cannot log in (nor should it): it is not ready, but serves.
-  start_proxy(listener_tls() + upstream_tls(), false);
-  auto o = tls_client("node-sasl-pass");
-  o.sasl_mechanism = "SCRAM-SHA-512";
-  o.sasl_user = broker_user;
-  o.sasl_password = broker_password;
+// Each leg on its own: TLS or plaintext to the proxy, TLS or plaintext to the brokers, and
+// SASL pass-through inside (the client logs in to the brokers themselves, SCRAM-SHA-512,
+// through a proxy that has no SASL configuration): SASL_SSL, SASL_PLAINTEXT, and each mix.
+struct legs {
+  bool client_tls;
+  bool broker_tls;
+  bool sasl;
+  const char* name;
+};
+
+class NodeLegs : public NodeTlsSasl, public ::testing::WithParamInterface<legs> {};
+
+TEST_P(NodeLegs, ProducesAndConsumesAndSeesOnlyProxyAddresses) {
+  const auto l = GetParam();
+  const std::string topic = std::string("node-") + l.name;
+  std::vector<std::string> sasl;
+  if (l.sasl) sasl.push_back(std::string("SCRAM-SHA-512:") + broker_user + ":" + broker_password);
+  start_cluster(topic, l.broker_tls, sasl);
+  // With a SASL-only cluster the proxy's own discovery cannot log in (it has no credentials
+  // in pass-through): it is not ready, but serves, binding brokers as responses name them.
+  start_proxy((l.client_tls ? listener_tls() : "") + (l.broker_tls ? upstream_tls() : ""), !l.sasl);
+  auto o = tls_client(topic);
+  if (!l.client_tls) o.ca.clear();
+  if (l.sasl) {
+    o.sasl_mechanism = "SCRAM-SHA-512";
+    o.sasl_user = broker_user;
+    o.sasl_password = broker_password;
+  }
   expect_round_trip(run(o), o, proxy_addresses());
-  // The logins reached kfake: SaslHandshake (17) and SaslAuthenticate (36) were served.
+  EXPECT_EQ(metric("kafka_psc_proxy_tls_handshake_failures_total"), 0);
+  EXPECT_EQ(metric("kafka_psc_proxy_protocol_errors_total"), 0);
+  if (!l.sasl) return;
+  // The client's logins reached kfake: SaslHandshake (17) and SaslAuthenticate (36).
   cluster_->stop();
-  const auto counts = cluster_->request_counts();
   long handshakes = 0, authenticates = 0;
-  for (const auto& [kv, n] : counts) {
-    if (kv.first == 17) handshakes += n;
-    if (kv.first == 36) authenticates += n;
+  for (const auto& [key_version, n] : cluster_->request_counts()) {
+    if (key_version.first == 17) handshakes += n;
+    if (key_version.first == 36) authenticates += n;
   }
   EXPECT_GT(handshakes, 0) << cluster_->request_summary();
   EXPECT_GT(authenticates, 0) << cluster_->request_summary();
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Legs, NodeLegs,
+    ::testing::Values(legs{true, true, false, "TlsToTls"},
+                      legs{false, true, false, "PlaintextToTls"},
+                      legs{true, false, false, "TlsToPlaintext"},
+                      legs{true, true, true, "SaslSslPassThroughScramSha512"},
+                      legs{false, true, true, "SaslPlaintextToSaslSslScramSha512"},
+                      legs{true, false, true, "SaslSslToSaslPlaintextScramSha512"}),
+    [](const auto& param_info) { return std::string(param_info.param.name); });
 
 // upstream.sasl: the proxy logs in (SCRAM-SHA-512, over upstream.tls) for a client that has
 // TLS but no credentials.
