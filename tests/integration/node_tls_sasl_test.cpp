@@ -25,6 +25,7 @@
 #include "support/kfake.h"
 #include "support/metrics_scrape.h"
 #include "support/node_runner.h"
+#include "support/poll.h"
 #include "support/ports.h"
 #include "support/proxy_process.h"
 #include "support/proxy_setup.h"
@@ -373,12 +374,16 @@ class NodeClientLogin : public NodeTlsSasl {
     if (IsSkipped() || HasFatalFailure()) return;
     start_cluster("node-login", false);
     users_ = certs_.path("users");
-    ASSERT_TRUE(run_quietly(std::string("printf '%s\\n' 'alice-pw' | ") + proxy_binary() +
-                            " users add alice" + " --file " + users_ + " --iterations 4096"));
+    ASSERT_TRUE(users_add("alice", "alice-pw"));
     start_proxy(listener_tls() +
                 "listeners:\n  sasl:\n    mechanisms: [SCRAM-SHA-512, SCRAM-SHA-256, PLAIN]\n"
                 "    users_file: " +
                 users_ + "\n");
+  }
+  // `kafka-psc-proxy users add NAME` with the password piped in.
+  bool users_add(const std::string& name, const std::string& password) const {
+    return run_quietly("printf '%s\\n' '" + password + "' | " + proxy_binary() + " users add " +
+                       name + " --file " + users_ + " --iterations 4096");
   }
   node_options as(const std::string& mechanism, const std::string& user,
                   const std::string& password, const std::string& topic) const {
@@ -433,6 +438,28 @@ TEST_F(NodeClientLogin, UnknownUserIsRefusedWithSaslAuthenticationFailed) {
   }
   EXPECT_GE(metric("kafka_psc_proxy_client_logins_total{outcome=\"unknown_user\"}"), 2);
   EXPECT_EQ(metric("kafka_psc_proxy_client_logins_total{outcome=\"success\"}"), 0);
+}
+
+// The users file is re-read when it changes (checked at most once a second, on a login): a
+// user added while the proxy runs logs in, a changed password replaces the old one.
+TEST_F(NodeClientLogin, AChangedUsersFileTakesEffect) {
+  expect_refused(as("SCRAM-SHA-512", "bob", "bob-pw", "node-login"));
+  ASSERT_TRUE(users_add("bob", "bob-pw"));
+  ASSERT_TRUE(users_add("alice", "new-pw"));
+  const auto o = as("SCRAM-SHA-512", "bob", "bob-pw", "node-login");
+  node_result r;
+  // The first login after the change may still meet the users read before it.
+  ASSERT_TRUE(poll_until(
+      [&] {
+        r = run(o);
+        return r.status == 0;
+      },
+      40s))
+      << r.out << "\n"
+      << proxy_->output();
+  expect_round_trip(r, o, proxy_addresses());
+  expect_refused(as("PLAIN", "alice", "alice-pw", "node-login"));
+  EXPECT_TRUE(proxy_->wait_for_output("re-read: 2 user(s)", 5s)) << proxy_->output();
 }
 
 // routing: sni: one TLS port for the bootstrap name and the three brokers. The client dials
