@@ -465,36 +465,46 @@ TEST_F(NodeClientLogin, AChangedUsersFileTakesEffect) {
 // routing: sni: one TLS port for the bootstrap name and the three brokers. The client dials
 // boot.kpp.test and b{N}.kpp.test by name (its own lookup sends them to 127.0.0.1), so the
 // server name it sends and the name it verifies are those names.
-TEST_F(NodeTlsSasl, SniRoutingThroughOnePort) {
-  ASSERT_TRUE(certs_.make_server("ca", "wildcard", 1004, "DNS:*.kpp.test"));
-  start_cluster("node-sni", false);
-  const auto port = free_port();
-  std::uint16_t admin = 0;
-  while (admin == 0 || admin == port) admin = free_port();
-  p_.admin_port = admin;
-  const std::string yaml =
-      "listen: 127.0.0.1\nthreads: 2\nbootstrap:\n  servers: [" + cluster_->address(0) +
-      "]\nbrokers:\n  advertised_host: b{node_id}.kpp.test\nrouting: sni\nsni:\n"
-      "  listen: 127.0.0.1:" +
-      std::to_string(port) +
-      "\n  bootstrap_host: boot.kpp.test\ndiscovery:\n  metadata_refresh: 1s\n"
-      "timeouts:\n  drain: 2s\nadmin:\n  address: 127.0.0.1:" +
-      std::to_string(admin) + "\ntls:\n  cert_file: " + certs_.path("wildcard.pem") +
-      "\n  key_file: " + certs_.path("wildcard.key") + "\n  refresh: 0s\n";
-  proxy_ = std::make_unique<proxy_process>(proxy_process::with_yaml(yaml));
-  ASSERT_TRUE(proxy_->wait_ready(admin)) << proxy_->output();
+class NodeSni : public NodeTlsSasl {
+ protected:
+  void SetUp() override {
+    NodeTlsSasl::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_TRUE(certs_.make_server("ca", "wildcard", 1004, "DNS:*.kpp.test"));
+    start_cluster("node-sni", false);
+    port_ = free_port();
+    while (p_.admin_port == 0 || p_.admin_port == port_) p_.admin_port = free_port();
+    const std::string yaml =
+        "listen: 127.0.0.1\nthreads: 2\nbootstrap:\n  servers: [" + cluster_->address(0) +
+        "]\nbrokers:\n  advertised_host: b{node_id}.kpp.test\nrouting: sni\nsni:\n"
+        "  listen: 127.0.0.1:" +
+        std::to_string(port_) +
+        "\n  bootstrap_host: boot.kpp.test\ndiscovery:\n  metadata_refresh: 1s\n"
+        "timeouts:\n  drain: 2s\nadmin:\n  address: 127.0.0.1:" +
+        std::to_string(p_.admin_port) + "\ntls:\n  cert_file: " + certs_.path("wildcard.pem") +
+        "\n  key_file: " + certs_.path("wildcard.key") + "\n  refresh: 0s\n";
+    proxy_ = std::make_unique<proxy_process>(proxy_process::with_yaml(yaml));
+    ASSERT_TRUE(proxy_->wait_ready(p_.admin_port)) << proxy_->output();
+  }
+  [[nodiscard]] node_options by_name(const std::string& bootstrap_host) const {
+    node_options o;
+    o.bootstrap = bootstrap_host + ":" + std::to_string(port_);
+    o.topic = "node-sni";
+    o.group = "g-node-sni";
+    o.ca = certs_.path("ca.pem");
+    o.sni = true;
+    o.resolve_suffix = ".kpp.test";
+    return o;
+  }
+  std::uint16_t port_ = 0;
+};
 
-  node_options o;
-  o.bootstrap = "boot.kpp.test:" + std::to_string(port);
-  o.topic = "node-sni";
-  o.group = "g-node-sni";
-  o.ca = certs_.path("ca.pem");
-  o.sni = true;
-  o.resolve_suffix = ".kpp.test";
+TEST_F(NodeSni, ProducesAndConsumesThroughOnePort) {
+  const auto o = by_name("boot.kpp.test");
   const auto r = run(o);
   const std::set<std::string> names{"boot.kpp.test", "b0.kpp.test", "b1.kpp.test", "b2.kpp.test"};
   expect_round_trip(
-      r, o, [&](const std::string& host, int p) { return p == port && names.count(host) == 1; });
+      r, o, [&](const std::string& host, int p) { return p == port_ && names.count(host) == 1; });
   // Each connection sent the name it dialed as its server name, and reached the proxy.
   std::set<std::string> brokers_dialed;
   for (const auto& [k, t] : r.json.get_child("tls", no_children)) {
@@ -509,11 +519,28 @@ TEST_F(NodeTlsSasl, SniRoutingThroughOnePort) {
   for (const auto& host : brokers_dialed) {
     const auto node = host.substr(1, host.find('.') - 1);
     EXPECT_GE(metric("kafka_psc_proxy_listener_connections_total{listener=\"broker\",port=\"" +
-                     std::to_string(port) + "\",node_id=\"" + node + "\"}"),
+                     std::to_string(port_) + "\",node_id=\"" + node + "\"}"),
               1)
         << host;
   }
   EXPECT_EQ(metric("kafka_psc_proxy_tls_handshake_failures_total"), 0);
+}
+
+// A name the proxy does not serve ends the handshake with the alert unrecognized_name, which
+// the client reports; nothing reaches a broker.
+TEST_F(NodeSni, AWrongNameIsRefusedWithUnrecognizedName) {
+  auto o = by_name("nope.kpp.test");
+  o.expect_refused = true;
+  const auto r = run(o, 60s);
+  ASSERT_EQ(r.status, 0) << "the connection was not refused: " << r.out << "\n" << r.err;
+  bool named = false;
+  for (const auto& m : strings(r.json, "refusal.messages"))
+    named = named || m.find("unrecognized name") != std::string::npos;
+  EXPECT_TRUE(named) << r.out;
+  EXPECT_TRUE(r.json.get_child("tls", no_children).empty()) << r.out;
+  EXPECT_EQ(metric("kafka_psc_proxy_tls_handshake_failures_total{leg=\"client\","
+                   "cause=\"unrecognized_name\"}"),
+            1);
 }
 
 }  // namespace
