@@ -17,6 +17,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <set>
 #include <sstream>
 #include <string>
@@ -307,6 +308,11 @@ struct legs {
   bool sasl;
   const char* name;
 };
+
+// The case's name in gtest's output, instead of its bytes.
+void PrintTo(const legs& l, std::ostream* os) {
+  *os << l.name;
+}
 
 class NodeLegs : public NodeTlsSasl, public ::testing::WithParamInterface<legs> {};
 
