@@ -24,7 +24,8 @@ struct handshake_outcome {
 
 inline handshake_outcome run_handshake(const net::context_ptr& server,
                                        const net::context_ptr& client,
-                                       const std::function<void(SSL*)>& prepare_client = {}) {
+                                       const std::function<void(SSL*)>& prepare_client = {},
+                                       const std::function<void(SSL*)>& prepare_server = {}) {
   namespace asio = boost::asio;
   using sock = asio::local::stream_protocol::socket;
   asio::io_context io;
@@ -32,6 +33,7 @@ inline handshake_outcome run_handshake(const net::context_ptr& server,
   asio::local::connect_pair(a, b);
   asio::ssl::stream<sock> s(std::move(a), *server), c(std::move(b), *client);
   if (prepare_client) prepare_client(c.native_handle());
+  if (prepare_server) prepare_server(s.native_handle());
   handshake_outcome out;
   s.async_handshake(asio::ssl::stream_base::server, [&](boost::system::error_code ec) {
     out.server_ec = ec;
