@@ -476,6 +476,29 @@ TEST_F(CheckCommandTls, ACertificateTheClientsWouldNotTrustFailsTheHandshake) {
   EXPECT_EQ(proxy.stop(), 0);
 }
 
+TEST_F(CheckCommandTls, AListenerRequiringClientCertificatesIsCheckedUpToTheHandshake) {
+  ASSERT_TRUE(certs_.make_server("ca", "server", 16));
+  auto p = setup();
+  p.extra_yaml = tls_yaml("server") + "  client_ca_file: " + certs_.path("ca.pem") +
+                 "\n  client_auth: require\n";
+  auto proxy = proxy_process::with_yaml(p.yaml());
+  ASSERT_TRUE(proxy.wait_ready(p.admin_port)) << proxy.output();
+
+  auto r = run_check(p.yaml(), {"--through", "127.0.0.1", "--json"});
+  // The certificate checks hold; the refusal that follows for want of a client certificate is
+  // what the listener is configured to do, not a finding.
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(R"({"port":)" + std::to_string(p.broker_port(1)) +
+                          R"(,"expected":"broker 1","result":"not checked","seen":"-","tls":"OK",)"
+                          R"("not_after":"20)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(R"("san":"covers 127.0.0.1","detail":"client_auth: require)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(proxy.stop(), 0);
+}
+
 TEST_F(CheckCommandTls, RoutingSniIsProbedUnderEachBrokersNameOnTheSharedPort) {
   ASSERT_TRUE(certs_.make_server("ca", "server", 15, "DNS:*.kpp.test,IP:127.0.0.1"));
   const auto port = free_port();

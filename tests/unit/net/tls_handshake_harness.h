@@ -9,6 +9,7 @@
 #include <boost/asio/write.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,7 @@ struct handshake_outcome {
   boost::system::error_code server_ec, client_ec;
   std::optional<net::tls_handshake_failure> server_failure, client_failure;
   std::string sni;
+  std::shared_ptr<X509> peer_cert;  // the certificate the client received, when it completed
 };
 
 inline handshake_outcome run_handshake(const net::context_ptr& server,
@@ -51,6 +53,8 @@ inline handshake_outcome run_handshake(const net::context_ptr& server,
       out.client_failure =
           net::classify_handshake_error(ec, c.native_handle(), net::tls_leg::upstream, "b1:9093");
       c.next_layer().close();
+    } else {
+      out.peer_cert.reset(SSL_get1_peer_certificate(c.native_handle()), X509_free);
     }
   });
   io.run();
