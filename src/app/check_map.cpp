@@ -32,12 +32,22 @@ boost::asio::awaitable<planned_map> check_map(check_context& c,
   s.note = "node -> upstream -> listen port -> advertised name:port, as the proxy serves it";
   s.columns = {"node", "upstream", "listen", "advertised", "upstream_check"};
 
+  const auto* top_tls = c.cfg.tls.enabled ? &c.cfg.tls : nullptr;
   for (const auto& b : c.cfg.bootstrap.listeners) {
     client_port p;
     p.port = b.advertised ? b.advertised->port : b.listen.port;
     if (b.advertised) p.advertised_host = b.advertised->host;
+    p.tls = b.tls ? (b.tls->enabled ? &*b.tls : nullptr) : top_tls;
     out.client_ports.push_back(p);
   }
+  const bool sni = c.cfg.routing == config::routing_mode::sni;
+  // The bootstrap name, on the shared port as advertised (brokers.advertised_port moves it).
+  if (sni)
+    out.client_ports.push_back({c.cfg.brokers.advertised_port.value_or(c.cfg.sni.listen.port),
+                                {},
+                                c.cfg.sni.bootstrap_host,
+                                top_tls,
+                                true});
 
   auto settings = map_settings_from(c.cfg);
   if (c.cfg.brokers.policy == routing::port_policy::sequential &&
@@ -90,7 +100,8 @@ boost::asio::awaitable<planned_map> check_map(check_context& c,
                       route.local_listener ? route.listen.str() : std::string("(external)"),
                       route.advertised.str(), upstream_check});
     if (route.local_listener)
-      out.client_ports.push_back({route.advertised.port, route.node_id, route.advertised.host});
+      out.client_ports.push_back(
+          {route.advertised.port, route.node_id, route.advertised.host, top_tls, sni});
   }
   c.report.sections.push_back(std::move(s));
   co_return out;

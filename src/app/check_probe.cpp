@@ -12,6 +12,8 @@
 
 #include "kpp/net/socket_options.h"
 #include "kpp/net/stream_deadline.h"
+#include "kpp/net/tls_probe_context.h"
+#include "kpp/net/tls_stream.h"
 #include "kpp/net/traffic_classifier.h"
 #include "kpp/net/upstream_dialer.h"
 #include "kpp/protocol/api_table.h"
@@ -307,6 +309,13 @@ asio::awaitable<probe_result> probe_kafka(routing::host_port address, probe_opti
     r.detail = "connect: " + d.ec.message();
     co_return r;
   }
+  if (auto* tls = dynamic_cast<net::tls_stream*>(d.stream.get())) {
+    const X509* cert = net::peer_certificate(tls->native_handle());
+    r.tls_handshake_ok = true;
+    r.tls_not_after = net::certificate_not_after(cert);
+    const auto& name = options.tls_name.empty() ? address.host : options.tls_name;
+    r.tls_uncovered = net::uncovered_names(cert, {name});
+  }
   probe_link link(std::move(d.stream), options);
 
   // ApiVersions v0: every broker since 0.10 answers it, whatever it supports.
@@ -389,6 +398,16 @@ asio::awaitable<std::vector<probe_result>> probe_all(std::vector<routing::host_p
                                                      probe_options options,
                                                      std::vector<std::string> tls_names,
                                                      std::size_t max_parallel) {
+  std::vector<probe_options> each(addresses.size(), options);
+  for (std::size_t i = 0; i < each.size() && i < tls_names.size(); ++i)
+    each[i].tls_name = tls_names[i];
+  co_return co_await probe_each(std::move(addresses), std::move(each), max_parallel);
+}
+
+asio::awaitable<std::vector<probe_result>> probe_each(std::vector<routing::host_port> addresses,
+                                                      std::vector<probe_options> options,
+                                                      std::size_t max_parallel) {
+  options.resize(addresses.size());  // one each; a missing one probes with the defaults
   std::vector<probe_result> results(addresses.size());
   auto ex = co_await asio::this_coro::executor;
   // Each batch: spawn every probe, then wait on a timer that the last one to finish cancels.
@@ -397,9 +416,7 @@ asio::awaitable<std::vector<probe_result>> probe_all(std::vector<routing::host_p
     auto pending = std::make_shared<std::size_t>(to - from);
     auto wake = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
     for (std::size_t i = from; i < to; ++i) {
-      auto o = options;
-      if (i < tls_names.size()) o.tls_name = tls_names[i];
-      asio::co_spawn(ex, probe_kafka(addresses[i], std::move(o)),
+      asio::co_spawn(ex, probe_kafka(addresses[i], options[i]),
                      [&results, i, pending, wake](std::exception_ptr e, probe_result r) {
                        if (e) {
                          r.outcome = probe_outcome::not_kafka;

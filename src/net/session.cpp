@@ -253,17 +253,25 @@ awaitable<bool> session::client_tls_handshake(bytes_view head) {
   auto* stream = tls.get();
   client_ = std::move(tls);
   sni_verdict verdict;  // routing: sni; filled by the servername callback
-  if (ctx_.sni) sni_router::attach(stream->native_handle(), &verdict);
+  if (ctx_.sni) {
+    verdict.known_node = [brokers = ctx_.brokers](std::int32_t id) {
+      return brokers && brokers->upstream_of(id).has_value();
+    };
+    sni_router::attach(stream->native_handle(), &verdict);
+  }
   error_code ec;
   co_await stream->handshake(ssl::stream_base::server, tls_handshake_deadline, ec);
   if (ctx_.sni) sni_router::detach(stream->native_handle());
   if (closed_) co_return false;
-  if (ec && verdict.route.type == sni_route::kind::unrecognized && verdict.decided) {
+  if (ec && verdict.decided && (verdict.route.type == sni_route::kind::unrecognized ||
+                                verdict.route.type == sni_route::kind::unknown_node)) {
     admin::global_tls_metrics().count_handshake_failure(tls_leg::client,
                                                         tls_handshake_cause::unrecognized_name);
-    fail(protocol_error_cause::tls_handshake_failed,
-         "TLS server name (SNI) \"" + verdict.server_name + "\" is neither " +
-             ctx_.sni->expected() + "; sent the alert unrecognized_name");
+    std::vector<std::int32_t> known;
+    if (ctx_.brokers)
+      for (const auto& r : ctx_.brokers->snapshot())
+        if (r.upstream) known.push_back(r.node_id);
+    fail(protocol_error_cause::tls_handshake_failed, ctx_.sni->refusal(verdict, known));
     co_return false;
   }
   if (ec) {

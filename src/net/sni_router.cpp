@@ -54,6 +54,19 @@ std::string sni_router::expected() const {
          brokers_.pattern() + "\" (sni.bootstrap_host, brokers.advertised_host)";
 }
 
+std::string sni_router::refusal(const sni_verdict& v,
+                                const std::vector<std::int32_t>& known) const {
+  const std::string head = "TLS server name (SNI) \"" + v.server_name + "\" ";
+  if (v.route.type != sni_route::kind::unknown_node)
+    return head + "is neither " + expected() + "; sent the alert unrecognized_name";
+  std::string ids;
+  for (auto id : known) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+  return head + "matches the broker name \"" + brokers_.pattern() + "\" for node id " +
+         std::to_string(v.route.node_id) + ", which the proxy has no route for (known node ids: " +
+         (ids.empty() ? std::string("none yet, discovery has not answered") : ids) +
+         "); sent the alert unrecognized_name (a client retries from the bootstrap name)";
+}
+
 void sni_router::install(SSL_CTX* ctx) const {
   SSL_CTX_set_tlsext_servername_callback(ctx, &sni_router::on_servername);
   SSL_CTX_set_tlsext_servername_arg(ctx, const_cast<sni_router*>(this));
@@ -72,20 +85,23 @@ int sni_router::on_servername(SSL* ssl, int* alert, void* arg) {
   const auto* self = static_cast<const sni_router*>(arg);
   const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
   const std::string_view sni = name ? std::string_view(name) : std::string_view();
-  const auto route = self->resolve(sni);
-  if (auto* v = static_cast<sni_verdict*>(SSL_get_ex_data(ssl, verdict_index()))) {
+  auto route = self->resolve(sni);
+  auto* v = static_cast<sni_verdict*>(SSL_get_ex_data(ssl, verdict_index()));
+  if (v && route.type == sni_route::kind::broker && v->known_node && !v->known_node(route.node_id))
+    route.type = sni_route::kind::unknown_node;
+  if (v) {
     v->decided = true;
     v->route = route;
     v->server_name = printable(sni);
   }
-  if (route.type == sni_route::kind::unrecognized) {
+  if (route.type == sni_route::kind::unrecognized || route.type == sni_route::kind::unknown_node) {
     *alert = SSL_AD_UNRECOGNIZED_NAME;
     return SSL_TLSEXT_ERR_ALERT_FATAL;
   }
   // Switching contexts here swaps the certificate the server presents (the usual way to
   // serve several certificates on one port). Without an attached verdict to hold the
   // context until the handshake ends, keep the listener's own certificate.
-  if (auto* v = static_cast<sni_verdict*>(SSL_get_ex_data(ssl, verdict_index()))) {
+  if (v) {
     if (auto ctx = self->certificate_for(sni); ctx && SSL_set_SSL_CTX(ssl, ctx->native_handle()))
       v->certificate = std::move(ctx);
   }

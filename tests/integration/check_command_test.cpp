@@ -2,7 +2,10 @@
 // its exit status and the message an operator reads: all OK (before the proxy starts, and
 // through a running one), a wrong bootstrap port, a broker that answers TLS, a SASL listener
 // (its mechanisms listed), an advertised name that does not resolve, a port another process
-// holds, and two replicas with different maps behind one HAProxy.
+// holds, and two replicas with different maps behind one HAProxy. With TLS listeners --through
+// speaks TLS (handshake, notAfter, SAN coverage; a certificate the clients would not trust and
+// one not covering the advertised name are findings), with routing: sni it probes the shared
+// port under each broker's name, and upstream.sasl is used for the upstream probes.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -22,6 +25,7 @@
 #include "support/ports.h"
 #include "support/proxy_process.h"
 #include "support/proxy_setup.h"
+#include "support/test_certs.h"
 
 namespace kpp::test {
 namespace {
@@ -367,6 +371,200 @@ TEST_F(CheckCommand, ReplicasWithDifferentMapsBehindOneLoadBalancer) {
       << r.output;
   EXPECT_EQ(replica_a.stop(), 0);
   EXPECT_EQ(replica_b.stop(), 0);
+}
+
+// A proxy with TLS listeners (the kfake cluster behind it is plaintext): the config's own
+// certificate, for localhost and 127.0.0.1.
+class CheckCommandTls : public CheckCommand {
+ protected:
+  void SetUp() override {
+    CheckCommand::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    KPP_REQUIRE_TOOL(run_quietly("openssl version"), "openssl", "apt-get install openssl");
+    ASSERT_TRUE(certs_.ok());
+    ASSERT_TRUE(certs_.make_ca("ca"));
+    ASSERT_TRUE(certs_.make_ca("other-ca"));
+  }
+  [[nodiscard]] std::string tls_yaml(const std::string& cert) const {
+    return "tls:\n  cert_file: " + certs_.path(cert + ".pem") +
+           "\n  key_file: " + certs_.path(cert + ".key") + "\n  refresh: 0s\n";
+  }
+  cert_dir certs_;
+};
+
+TEST_F(CheckCommandTls, ThroughSpeaksTlsToTlsListenersAndReportsTheCertificate) {
+  ASSERT_TRUE(certs_.make_server("ca", "server", 11));
+  auto p = setup();
+  p.extra_yaml = tls_yaml("server");
+  auto proxy = proxy_process::with_yaml(p.yaml());
+  ASSERT_TRUE(proxy.wait_ready(p.admin_port)) << proxy.output();
+
+  auto r = run_check(p.yaml(), {"--through", "127.0.0.1", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  // Every listener: the TLS handshake, the notAfter of the certificate it presented, and the
+  // advertised name (127.0.0.1) in its SAN; then ApiVersions + Metadata inside TLS.
+  for (const auto& [port, who] :
+       std::vector<std::pair<std::uint16_t, std::string>>{{p.bootstrap_port, "bootstrap"},
+                                                          {p.broker_port(0), "broker 0"},
+                                                          {p.broker_port(2), "broker 2"}}) {
+    const auto at = r.output.find(R"({"port":)" + std::to_string(port) + R"(,"expected":")" + who +
+                                  R"(","result":"OK")");
+    ASSERT_NE(at, std::string::npos) << who << "\n" << r.output;
+    const auto row = r.output.substr(at, r.output.find('}', at) - at);
+    EXPECT_NE(row.find(R"("tls":"OK","not_after":"20)"), std::string::npos) << row;
+    EXPECT_NE(row.find(R"("san":"covers 127.0.0.1")"), std::string::npos) << row;
+  }
+  // The table says the same for people.
+  auto table = run_check(p.yaml(), {"--through", "127.0.0.1"});
+  EXPECT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_NE(table.output.find("TLS listeners: the advertised name as SNI"), std::string::npos)
+      << table.output;
+  EXPECT_NE(table.output.find("covers 127.0.0.1"), std::string::npos) << table.output;
+  EXPECT_EQ(proxy.stop(), 0);
+}
+
+TEST_F(CheckCommandTls, ACertificateNotCoveringTheAdvertisedNameIsAFinding) {
+  // The listener certificate holds localhost only; clients are told 127.0.0.1.
+  ASSERT_TRUE(certs_.make_server("ca", "server", 12, "DNS:localhost"));
+  auto p = setup();
+  p.extra_yaml = tls_yaml("server");
+  auto proxy = proxy_process::with_yaml(p.yaml());
+  ASSERT_TRUE(proxy.wait_ready(p.admin_port)) << proxy.output();
+
+  auto r = run_check(p.yaml(), {"--through", "127.0.0.1", "--json"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find(R"({"port":)" + std::to_string(p.broker_port(1)) +
+                          R"(,"expected":"broker 1","result":"OK","seen":"broker 1","tls":"OK")"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(R"("san":"NOT 127.0.0.1")"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("the certificate presented for broker 1 at 127.0.0.1:" +
+                          std::to_string(p.broker_port(1)) +
+                          R"( does not cover \"127.0.0.1\", which clients are told to connect to)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(R"(add \"127.0.0.1\" to the certificate's SAN (tls.cert_file))"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(proxy.stop(), 0);
+}
+
+TEST_F(CheckCommandTls, ACertificateTheClientsWouldNotTrustFailsTheHandshake) {
+  // The running proxy serves a certificate of another CA than the one this config names (a
+  // replica left with old files): a client trusting the configured chain refuses it.
+  ASSERT_TRUE(certs_.make_server("other-ca", "served", 13));
+  ASSERT_TRUE(certs_.make_server("ca", "configured", 14));
+  auto p = setup();
+  p.extra_yaml = tls_yaml("served");
+  auto proxy = proxy_process::with_yaml(p.yaml());
+  ASSERT_TRUE(proxy.wait_ready(p.admin_port)) << proxy.output();
+  auto checked = p;
+  checked.extra_yaml = tls_yaml("configured");
+
+  auto r = run_check(checked.yaml(), {"--through", "127.0.0.1", "--json"});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find(R"({"port":)" + std::to_string(p.broker_port(0)) +
+                          R"(,"expected":"broker 0","result":"TLS failed","seen":"-","tls":)"
+                          R"("failed","not_after":"-","san":"-","detail":"TLS handshake: )"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(
+      r.output.find("broker 0 at 127.0.0.1:" + std::to_string(p.broker_port(0)) + ": TLS failed"),
+      std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("chains to a CA the clients trust"), std::string::npos) << r.output;
+  EXPECT_EQ(proxy.stop(), 0);
+}
+
+TEST_F(CheckCommandTls, AListenerRequiringClientCertificatesIsCheckedUpToTheHandshake) {
+  ASSERT_TRUE(certs_.make_server("ca", "server", 16));
+  auto p = setup();
+  p.extra_yaml = tls_yaml("server") + "  client_ca_file: " + certs_.path("ca.pem") +
+                 "\n  client_auth: require\n";
+  auto proxy = proxy_process::with_yaml(p.yaml());
+  ASSERT_TRUE(proxy.wait_ready(p.admin_port)) << proxy.output();
+
+  auto r = run_check(p.yaml(), {"--through", "127.0.0.1", "--json"});
+  // The certificate checks hold; the refusal that follows for want of a client certificate is
+  // what the listener is configured to do, not a finding.
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(R"({"port":)" + std::to_string(p.broker_port(1)) +
+                          R"(,"expected":"broker 1","result":"not checked","seen":"-","tls":"OK",)"
+                          R"("not_after":"20)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find(R"("san":"covers 127.0.0.1","detail":"client_auth: require)"),
+            std::string::npos)
+      << r.output;
+  EXPECT_EQ(proxy.stop(), 0);
+}
+
+TEST_F(CheckCommandTls, RoutingSniIsProbedUnderEachBrokersNameOnTheSharedPort) {
+  ASSERT_TRUE(certs_.make_server("ca", "server", 15, "DNS:*.kpp.test,IP:127.0.0.1"));
+  const auto port = free_port();
+  const auto admin = free_port();
+  const std::string yaml =
+      "listen: 127.0.0.1\nthreads: 1\nbootstrap:\n  servers: [" + cluster_->address(0) +
+      "]\nbrokers:\n  advertised_host: b{node_id}.kpp.test\nrouting: sni\nsni:\n  listen: "
+      "127.0.0.1:" +
+      std::to_string(port) +
+      "\n  bootstrap_host: boot.kpp.test\ndiscovery:\n  metadata_refresh: 1s\nadmin:\n  address: "
+      "127.0.0.1:" +
+      std::to_string(admin) + "\n" + tls_yaml("server");
+  auto proxy = proxy_process::with_yaml(yaml);
+  ASSERT_TRUE(proxy.wait_ready(admin)) << proxy.output();
+
+  auto r = run_check(yaml, {"--through", "127.0.0.1", "--json"});
+  // *.kpp.test resolves nowhere from here (a names finding); the path through is clean.
+  EXPECT_EQ(r.output.find(R"("section":"through")"), std::string::npos) << r.output;
+  const auto p = std::to_string(port);
+  EXPECT_NE(r.output.find(R"({"port":)" + p +
+                          R"(,"expected":"bootstrap","name":"boot.kpp.test","result":"OK",)"
+                          R"("seen":"none","tls":"OK","not_after":"20)"),
+            std::string::npos)
+      << r.output;
+  for (int node = 0; node <= 2; ++node) {
+    const auto name = "b" + std::to_string(node) + ".kpp.test";
+    const auto at = r.output.find(
+        R"({"port":)" + p + R"(,"expected":"broker )" + std::to_string(node) + R"(","name":")" +
+        name + R"(","result":"OK","seen":"broker )" + std::to_string(node) + R"(","tls":"OK")");
+    ASSERT_NE(at, std::string::npos) << name << "\n" << r.output;
+    const auto row = r.output.substr(at, r.output.find('}', at) - at);
+    EXPECT_NE(row.find(R"("san":"covers )" + name + "\""), std::string::npos) << row;
+  }
+  EXPECT_EQ(proxy.stop(), 0);
+}
+
+TEST_F(CheckCommand, UpstreamSaslIsUsedForTheUpstreamProbes) {
+  // The broker listeners require SASL; with upstream.sasl the check logs in as the proxy
+  // does (the same dialer), and a wrong password is a login failure, not "SASL required".
+  kfake_options opts;
+  opts.extra_args = {"-sasl", "PLAIN:proxy:secret"};
+  kfake_cluster sasl(opts);
+  ASSERT_TRUE(sasl.ok()) << sasl.output();
+  auto p = node_id_proxy::for_cluster(sasl.address(0), 2);
+  std::vector<std::string> files;
+  auto password_file = [&files](const std::string& password) {
+    const auto path = write_temp("password", password);
+    files.push_back(path);
+    std::filesystem::permissions(
+        path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    return path;
+  };
+  const auto sasl_yaml = [&](const std::string& password) {
+    return "upstream:\n  sasl:\n    mechanism: PLAIN\n    username: proxy\n    password_file: " +
+           password_file(password) + "\n";
+  };
+  p.extra_yaml = sasl_yaml("secret");
+  auto ok = run_check(p.yaml());
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("All checks passed."), std::string::npos) << ok.output;
+  p.extra_yaml = sasl_yaml("wrong");
+  auto bad = run_check(p.yaml());
+  EXPECT_EQ(bad.exit_code, 1) << bad.output;
+  EXPECT_NE(bad.output.find(sasl.address(0) + ": SASL login failed"), std::string::npos)
+      << bad.output;
+  for (const auto& f : files) std::filesystem::remove(f);
 }
 
 }  // namespace

@@ -3,7 +3,8 @@
 // name. kgo-bench (-remap keeps the SNI name while it dials loopback) and librdkafka (a
 // resolve_cb sends every *.kpp.test name to 127.0.0.1; glibc resolves no such name) produce
 // and consume through it; the metadata they get names only b{N}.kpp.test on the shared port;
-// a wrong name gets the alert unrecognized_name and one log line; a client without SNI (one
+// a wrong name, or a broker name for a node id the proxy does not know, gets the alert
+// unrecognized_name and one log line; a client without SNI (one
 // dialing the IP) gets the bootstrap route. Certificates: a wildcard *.kpp.test, and a
 // per-name one for b1.kpp.test that the server name selects.
 #include <gtest/gtest.h>
@@ -281,6 +282,27 @@ TEST_F(SniRouting, AWrongNameGetsUnrecognizedNameAndOneLogLine) {
             1);
   // A name of the right shape but a leading zero is no broker's name either.
   EXPECT_TRUE(tls_connect(port, certs.path("ca.pem"), "b01.kpp.test"));
+}
+
+TEST_F(SniRouting, ANodeIdTheProxyDoesNotKnowGetsUnrecognizedNameInTheHandshake) {
+  // b9.kpp.test matches b{node_id}.kpp.test, but the cluster has no broker 9: refused in the
+  // handshake (not accepted and closed after it), like a name of the wrong shape.
+  const auto ec = tls_connect(port, certs.path("ca.pem"), "b9.kpp.test");
+  ASSERT_TRUE(ec);
+  EXPECT_EQ(ERR_GET_REASON(static_cast<unsigned long>(ec.value())), SSL_R_TLSV1_UNRECOGNIZED_NAME)
+      << ec.message();
+  const auto lines = kpp::test::wait_lines(*proxy, "\"b9.kpp.test\"", 1);
+  ASSERT_EQ(lines.size(), 1u) << proxy->output();
+  EXPECT_NE(lines[0].find("node id 9"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("known node ids: 0, 1, 2"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("unrecognized_name"), std::string::npos) << lines[0];
+  EXPECT_EQ(kpp::test::metric_sum(admin,
+                                  "kafka_psc_proxy_tls_handshake_failures_total{leg=\"client\","
+                                  "cause=\"unrecognized_name\"}")
+                .value_or(-1),
+            1);
+  // A known broker's name still completes.
+  EXPECT_FALSE(tls_connect(port, certs.path("ca.pem"), "b2.kpp.test")) << proxy->output();
 }
 
 TEST_F(SniRouting, NoSniGetsTheBootstrapRoute) {

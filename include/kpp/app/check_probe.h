@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "kpp/net/upstream_login.h"
 #include "kpp/net/upstream_dialer.h"
+#include "kpp/net/upstream_login.h"
 #include "kpp/routing/host_port.h"
 
 namespace kpp::app {
@@ -43,6 +43,11 @@ struct probe_result {
   std::optional<std::string> cluster_id;
   std::vector<probe_broker> brokers;         // from Metadata, when ok
   std::vector<std::string> sasl_mechanisms;  // when the listener requires SASL
+  // With options.tls, once the handshake completed: the certificate the other side presented,
+  // its notAfter (unix seconds) and whether it covers options.tls_name (empty: it does).
+  bool tls_handshake_ok = false;
+  std::optional<std::int64_t> tls_not_after;
+  std::vector<std::string> tls_uncovered;
 };
 
 struct probe_options {
@@ -65,5 +70,10 @@ boost::asio::awaitable<probe_result> probe_kafka(routing::host_port address, pro
 boost::asio::awaitable<std::vector<probe_result>> probe_all(
     std::vector<routing::host_port> addresses, probe_options options,
     std::vector<std::string> tls_names = {}, std::size_t max_parallel = 32);
+
+// The same, with each address's own options (e.g. a TLS listener beside a plaintext one).
+boost::asio::awaitable<std::vector<probe_result>> probe_each(
+    std::vector<routing::host_port> addresses, std::vector<probe_options> options,
+    std::size_t max_parallel = 32);
 
 }  // namespace kpp::app

@@ -27,6 +27,9 @@ struct client_port {
   std::uint16_t port = 0;               // what clients dial (the advertised port)
   std::optional<std::int32_t> node_id;  // empty: a bootstrap listener
   std::string advertised_host;          // empty when unknown (a bootstrap listener without one)
+  // The TLS block clients meet there (in the config the check runs on); null: plaintext.
+  const config::listener_tls_config* tls = nullptr;
+  bool sni = false;  // routing: sni: the shared port; advertised_host is the server name
 };
 
 // The map the proxy would serve for what Metadata said, built by routing::broker_map itself
@@ -46,7 +49,8 @@ boost::asio::awaitable<planned_map> check_map(check_context& c,
 boost::asio::awaitable<void> check_ports(check_context& c, const planned_map& map);
 // Every advertised name: resolves? to where? And the DNS records to create.
 void check_names(check_context& c, const planned_map& map);
-// --through: every client port through the endpoint address.
+// --through: every client port through the endpoint address (with routing: sni, every name on
+// the shared port), in TLS where the config gives the listener a tls block.
 boost::asio::awaitable<void> check_through(check_context& c, const planned_map& map);
 
 }  // namespace kpp::app

@@ -8,6 +8,7 @@
 #include <openssl/ssl.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,7 +20,9 @@
 namespace kpp::net {
 
 struct sni_route {
-  enum class kind : std::uint8_t { bootstrap, broker, unrecognized };
+  // unknown_node: the name matches the broker template, but no broker with that id has a
+  // route (yet); refused like an unrecognized name.
+  enum class kind : std::uint8_t { bootstrap, broker, unrecognized, unknown_node };
   kind type = kind::unrecognized;
   std::int32_t node_id = -1;  // kind::broker
 };
@@ -29,6 +32,12 @@ struct sni_verdict {
   bool decided = false;
   sni_route route;
   std::string server_name;  // as the client sent it (printable ASCII); empty: no SNI
+  // Set before the handshake: does this node id have a route (the broker map's view)? Unset:
+  // every id matching the template is taken. A node the proxy has not discovered yet is
+  // refused too: a client only learns a broker name from Metadata the proxy served after
+  // routing it, so such a name is stale or from a replica ahead of this one, and the client
+  // retries from its bootstrap name.
+  std::function<bool(std::int32_t)> known_node;
   // A per-name certificate's context the handshake switched to: held until the handshake
   // ends, so a rotation meanwhile cannot free what the handshake still uses.
   context_ptr certificate;
@@ -56,6 +65,11 @@ class sni_router {
 
   // For "is neither " + expected(): the bootstrap host and the broker pattern, with the keys.
   [[nodiscard]] std::string expected() const;
+
+  // The one log line for a refused name (kind unrecognized or unknown_node): the name
+  // received, and what was expected (the pattern, or the node ids known: `known`).
+  [[nodiscard]] std::string refusal(const sni_verdict& v,
+                                    const std::vector<std::int32_t>& known) const;
 
   // The per-name certificate context covering `server_name`, or null.
   [[nodiscard]] context_ptr certificate_for(std::string_view server_name) const;

@@ -59,9 +59,14 @@ using context_ptr = std::shared_ptr<ssl::context>;
 
 // notAfter of the context's own certificate, in unix seconds.
 [[nodiscard]] std::optional<std::int64_t> certificate_not_after(const ssl::context& ctx);
+// notAfter of `cert` (e.g. a peer's), in unix seconds.
+[[nodiscard]] std::optional<std::int64_t> certificate_not_after(const X509* cert);
 
 // The names (host names or IP literals) that the context's certificate does not cover.
 [[nodiscard]] std::vector<std::string> uncovered_names(const ssl::context& ctx,
+                                                       const std::vector<std::string>& names);
+// The same for `cert` (e.g. the one a listener presented); null covers nothing.
+[[nodiscard]] std::vector<std::string> uncovered_names(const X509* cert,
                                                        const std::vector<std::string>& names);
 
 }  // namespace kpp::net

@@ -9,6 +9,7 @@
 #include <boost/asio/write.hpp>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,11 +21,13 @@ struct handshake_outcome {
   boost::system::error_code server_ec, client_ec;
   std::optional<net::tls_handshake_failure> server_failure, client_failure;
   std::string sni;
+  std::shared_ptr<X509> peer_cert;  // the certificate the client received, when it completed
 };
 
 inline handshake_outcome run_handshake(const net::context_ptr& server,
                                        const net::context_ptr& client,
-                                       const std::function<void(SSL*)>& prepare_client = {}) {
+                                       const std::function<void(SSL*)>& prepare_client = {},
+                                       const std::function<void(SSL*)>& prepare_server = {}) {
   namespace asio = boost::asio;
   using sock = asio::local::stream_protocol::socket;
   asio::io_context io;
@@ -32,6 +35,7 @@ inline handshake_outcome run_handshake(const net::context_ptr& server,
   asio::local::connect_pair(a, b);
   asio::ssl::stream<sock> s(std::move(a), *server), c(std::move(b), *client);
   if (prepare_client) prepare_client(c.native_handle());
+  if (prepare_server) prepare_server(s.native_handle());
   handshake_outcome out;
   s.async_handshake(asio::ssl::stream_base::server, [&](boost::system::error_code ec) {
     out.server_ec = ec;
@@ -49,6 +53,8 @@ inline handshake_outcome run_handshake(const net::context_ptr& server,
       out.client_failure =
           net::classify_handshake_error(ec, c.native_handle(), net::tls_leg::upstream, "b1:9093");
       c.next_layer().close();
+    } else {
+      out.peer_cert.reset(SSL_get1_peer_certificate(c.native_handle()), X509_free);
     }
   });
   io.run();
