@@ -112,7 +112,7 @@ class session : public std::enable_shared_from_this<session> {
   boost::asio::steady_timer fifo_space_;   // signalled when a response leaves the tracker
   boost::asio::steady_timer pumps_done_;   // signalled when the response pump ends
   boost::asio::steady_timer memory_wait_;  // signalled when assembly memory comes back
-  // upstream.sasl with a session lifetime only (session_reauth.cpp). While `phase` is not
+  // upstream.sasl with a session lifetime only (session_reauth.cpp). While `now` is not
   // idle the client's requests wait (the request side's must_wait). The timer is the
   // coroutine's every wait; close() cancels it, so a closed session is not held alive by it.
   struct reauth_state {
