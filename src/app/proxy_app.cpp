@@ -15,6 +15,7 @@
 #include "kpp/admin/http_server.h"
 #include "kpp/admin/metrics.h"
 #include "kpp/admin/tls_metrics.h"
+#include "kpp/admin/upstream_login_metrics.h"
 #include "kpp/app/client_tls.h"
 #include "kpp/app/logging.h"
 #include "kpp/app/settings_mapping.h"
@@ -269,6 +270,7 @@ struct proxy_app::impl {
               metrics.render_prometheus(out);
               if (tls.refresher || up_tls.dial) admin::global_tls_metrics().render_prometheus(out);
               if (ctx.client_auth) admin::global_client_auth_metrics().render_prometheus(out);
+              if (ctx.upstream_login) admin::global_upstream_login_metrics().render_prometheus(out);
             };
             s.status = [this] {
               readiness r{is_ready.load(), {}};

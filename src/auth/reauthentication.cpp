@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace kpp::auth {
 
@@ -13,6 +14,16 @@ std::optional<std::chrono::milliseconds> reauthentication_delay(std::int64_t ses
   const double fraction = 0.85 + 0.10 * j;
   return std::chrono::milliseconds(
       static_cast<std::int64_t>(static_cast<double>(session_lifetime_ms) * fraction));
+}
+
+std::optional<reauthentication_plan> plan_reauthentication(
+    std::int64_t session_lifetime_ms, double jitter, std::chrono::milliseconds grace) noexcept {
+  const auto due = reauthentication_delay(session_lifetime_ms, jitter);
+  if (!due) return std::nullopt;
+  constexpr auto max = std::numeric_limits<std::chrono::milliseconds::rep>::max();
+  const auto g = std::max<std::chrono::milliseconds::rep>(grace.count(), 0);
+  const auto give_up = session_lifetime_ms > max - g ? max : session_lifetime_ms + g;
+  return reauthentication_plan{*due, std::chrono::milliseconds(give_up)};
 }
 
 }  // namespace kpp::auth

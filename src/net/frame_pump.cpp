@@ -220,6 +220,16 @@ awaitable<pump_result> frame_pump::run() {
           result.ec = ec;
           co_return stop(pump_end::write_error);
         }
+        if (assembling_.verdict == frame_verdict::consume) {
+          const bool taken =
+              handler_.consume(assembling_, bytes_view(assembled_.get(), assemble_size_));
+          assembled_.reset();
+          handler_.release(std::exchange(reserved_, 0));
+          assemble_size_ = assembled_have_ = 0;
+          update_mid_frame();
+          if (!taken) co_return stop(pump_end::stopped);
+          continue;
+        }
         const auto rewritten =
             handler_.rewrite(assembling_, bytes_view(assembled_.get(), assemble_size_));
         if (!rewritten) co_return stop(pump_end::stopped);
@@ -296,7 +306,8 @@ awaitable<pump_result> frame_pump::run() {
         update_mid_frame();
         continue;
       }
-      // Assemble: the payload only, the size is written anew. Wait for memory first.
+      // Assemble (or consume): the payload only, the size is written anew. Wait for memory
+      // first.
       assemble_size_ = size;
       assembling_ = std::move(frame);
       begin_ += 4;

@@ -1,6 +1,7 @@
 #include "kpp/net/request_tracker.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "kpp/protocol/api_table.h"
 #include "kpp/protocol/request_header.h"
@@ -31,6 +32,9 @@ std::int32_t load_be32(const std::byte* p) {
   return static_cast<std::int32_t>((std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) |
                                    (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]));
 }
+
+// The proxy's own requests are SASL steps: their answers are a few hundred bytes.
+constexpr std::size_t max_proxy_answer = std::size_t{1} << 20;
 
 }  // namespace
 
@@ -124,7 +128,24 @@ frame_outcome request_tracker::on_request(bytes_view head, std::size_t frame_siz
   return o;
 }
 
-frame_outcome request_tracker::on_response(bytes_view head, std::size_t /*frame_size*/) {
+bool request_tracker::on_proxy_request(std::int16_t api_key, std::int16_t api_version,
+                                       std::int32_t correlation_id) {
+  if (fifo_.full() && fifo_.front().response_optional) pop();  // never answered
+  if (fifo_.full()) return false;
+  fifo_.push({correlation_id, api_key, api_version, protocol::response_action::stream, false, false,
+              true});
+  ++awaiting_;
+  return true;
+}
+
+std::int32_t request_tracker::proxy_correlation_id(std::int32_t hint) const noexcept {
+  // At most size() ids are taken, so this ends within size() + 1 steps.
+  while (fifo_.holds_correlation_id(hint))
+    hint = hint == std::numeric_limits<std::int32_t>::max() ? 0 : hint + 1;
+  return hint;
+}
+
+frame_outcome request_tracker::on_response(bytes_view head, std::size_t frame_size) {
   if (!fifo_.empty() && fifo_.front().raw_sasl) {
     // A raw SASL token answer has no header (and may be empty): pass it as it is.
     frame_outcome o;
@@ -151,6 +172,15 @@ frame_outcome request_tracker::on_response(bytes_view head, std::size_t /*frame_
   frame_outcome o;
   o.entry = fifo_.front();
   pop();
+  if (o.entry.proxy_owned) {
+    if (frame_size > max_proxy_answer)
+      return failure(
+          protocol_error_cause::frame_too_large,
+          "upstream answered the proxy's own request (api_key=" + std::to_string(o.entry.api_key) +
+              ") with " + std::to_string(frame_size) + " bytes; a SASL answer is far smaller");
+    o.verdict = frame_verdict::consume;
+    return o;
+  }
   if (o.entry.api_key == protocol::api_key::sasl_handshake && head.size() >= 6) {
     // SaslHandshake response: ErrorCode, then the mechanisms the broker enables. It passes
     // through untouched; the session logs why the client's login is about to fail.

@@ -117,7 +117,7 @@ void session::close(close_reason reason) {
   upstream_->close();
   fifo_space_.cancel();
   memory_wait_.cancel();
-  if (login_timer_) login_timer_->cancel();
+  if (reauth_.timer) reauth_.timer->cancel();
 }
 
 void session::finish() noexcept {
@@ -129,6 +129,13 @@ void session::finish() noexcept {
 
 bool session::responses_done() const noexcept {
   return tracker_.awaiting() == 0 && !responses_.mid_frame && !responses_.writing;
+}
+
+void session::stop_between_requests(close_reason reason) {
+  draining_ = true;
+  drain_reason_ = reason;
+  // Mid-response the response pump closes once the frame is out (and nothing else owed).
+  if (responses_done()) close(reason);
 }
 
 void session::drain() {
@@ -149,7 +156,7 @@ awaitable<void> session::run() {
     co_return;
   }
   spdlog::debug("{} connected to {}", peer(), upstream_name_);
-  if (sasl_lifetime_ms_ > 0) spawn(login_expiry());
+  if (sasl_lifetime_ms_ > 0) spawn(reauthenticate());
   set_stream_options(upstream_->socket(), ctx_.settings.keepalive);
   error_code nb;
   client_->socket().non_blocking(true, nb);

@@ -20,7 +20,8 @@ using boost::system::error_code;
 using protocol::bytes_view;
 
 // Client -> upstream: record each request; stop taking them when draining; wait for FIFO
-// space when the client pipelines more than max_in_flight.
+// space when the client pipelines more than max_in_flight, and while the proxy renews its
+// SASL login on the upstream leg (session_reauth.cpp).
 class session::request_side final : public frame_handler {
  public:
   explicit request_side(session& s) : s_(s) {}
@@ -40,8 +41,11 @@ class session::request_side final : public frame_handler {
         size < min ? protocol_error_cause::malformed_header : protocol_error_cause::frame_too_large,
         describe_bad_frame_size(size, head, max, "client", "limits.max_frame_size"));
   }
-  bool must_wait() const noexcept override { return s_.tracker_.must_wait(); }
+  bool must_wait() const noexcept override {
+    return s_.tracker_.must_wait() || s_.reauth_.now != reauth_state::phase::idle;
+  }
   awaitable<bool> wait() override {
+    s_.reauth_wake();  // paused between frames: the renewal may be waiting for that
     error_code ec;
     s_.fifo_space_.expires_at(std::chrono::steady_clock::time_point::max());
     co_await s_.fifo_space_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -64,6 +68,10 @@ class session::request_side final : public frame_handler {
   }
   void forwarded(std::size_t bytes) noexcept override {
     s_.listener_->bytes_client_to_upstream.add(bytes);
+  }
+  bool at_rest() override {
+    s_.reauth_wake();  // a request may have just gone out whole
+    return true;
   }
 
  private:
@@ -185,11 +193,15 @@ class session::response_side final : public frame_handler {
     }
     return fetch_->start(frame.entry, frame_size) ? fetch_.get() : nullptr;
   }
+  bool consume(const frame_outcome& /*frame*/, bytes_view payload) override {
+    return s_.take_reauth_answer(payload);
+  }
   void forwarded(std::size_t bytes) noexcept override {
     s_.listener_->bytes_upstream_to_client.add(bytes);
   }
   bool at_rest() override {
     waiting_logged_ = false;
+    s_.reauth_wake();  // the answers owed may all be out
     // What was rewritten is written: an idle connection keeps no buffer (ApiVersions, the
     // first answer of every connection, would otherwise stay for the connection's life).
     if (s_.rewritten_.capacity() != 0) protocol::byte_buffer().swap(s_.rewritten_);
@@ -263,6 +275,12 @@ awaitable<void> session::response_pump() {
       break;
     case pump_end::read_eof:
     case pump_end::read_error:
+      if (reauth_.now == reauth_state::phase::exchanging) {
+        reauth_failed(r.end == pump_end::read_eof
+                          ? "the broker closed the connection without answering (see its log)"
+                          : "reading the broker's answer failed: " + r.ec.message());
+        break;
+      }
       if (r.partial_of > 0) {
         spdlog::warn(
             "{} upstream {} closed in the middle of a response ({} of {} bytes) with {} "

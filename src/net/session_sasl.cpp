@@ -1,18 +1,8 @@
 // A session behind upstream.sasl: the proxy logged in to the broker for the client, so the
-// client must not send SASL itself, and the connection must end (between requests) before the
-// broker's SASL session expires. KIP-368 re-authentication on a live connection is not done:
-// a re-authentication exchange would have to be slotted between the client's requests on the
-// upstream leg; instead the session stops taking requests at 85-95% of the lifetime, lets the
-// answers owed go back, and closes, so the client reconnects (a fresh login) with nothing lost.
+// client must not send SASL itself. (Renewing the login: session_reauth.cpp.)
 #include <spdlog/spdlog.h>
 
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <random>
-
 #include "kpp/auth/kafka_sasl_errors.h"
-#include "kpp/auth/reauthentication.h"
 #include "kpp/net/session.h"
 #include "kpp/protocol/api_table.h"
 #include "kpp/protocol/sasl_authenticate.h"
@@ -37,37 +27,7 @@ std::int16_t load_be16(bytes_view b, std::size_t at) {
   return static_cast<std::int16_t>((std::uint16_t(b[at]) << 8) | std::uint16_t(b[at + 1]));
 }
 
-double jitter() {
-  thread_local std::minstd_rand rng{std::random_device{}()};
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
-
 }  // namespace
-
-void session::stop_between_requests(close_reason reason) {
-  draining_ = true;
-  drain_reason_ = reason;
-  // Mid-response the response pump closes once the frame is out (and nothing else owed).
-  if (responses_done()) close(reason);
-}
-
-awaitable<void> session::login_expiry() {
-  auto self = shared_from_this();
-  const auto delay = auth::reauthentication_delay(sasl_lifetime_ms_, jitter());
-  if (!delay) co_return;
-  if (closed_) co_return;
-  login_timer_ = std::make_unique<asio::steady_timer>(client_->socket().get_executor());
-  login_timer_->expires_after(*delay);
-  error_code ec;
-  co_await login_timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  if (closed_ || draining_) co_return;
-  spdlog::info(
-      "{} upstream {}: the broker's SASL session ends in {} ms (its connections.max.reauth.ms); "
-      "closing this connection between requests so the client reconnects and the proxy logs in "
-      "again (re-authentication on a live connection is not implemented)",
-      peer(), upstream_name_, sasl_lifetime_ms_ - delay->count());
-  stop_between_requests(close_reason::upstream_login_expiring);
-}
 
 frame_outcome session::check_client_sasl(bytes_view head, std::size_t /*frame_size*/) {
   frame_outcome o;

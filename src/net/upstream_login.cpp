@@ -39,8 +39,7 @@ asio::awaitable<std::optional<login_failure>> round_trip(byte_stream& stream,
                                                          std::int32_t correlation,
                                                          protocol::byte_buffer& body) {
   protocol::byte_buffer frame;
-  protocol::encode_request_frame(frame, req.api_key, req.api_version, correlation, client_id,
-                                 req.body);
+  encode_login_step(frame, req, correlation);
   error_code ec;
   const asio::const_buffer out[] = {asio::buffer(frame.data(), frame.size())};
   co_await stream.write(out, ec);
@@ -65,19 +64,17 @@ asio::awaitable<std::optional<login_failure>> round_trip(byte_stream& stream,
   if (ec)
     co_return failed(login_failure_kind::io,
                      "the broker closed the connection during the login: " + ec.message());
-  const auto hv = protocol::response_header_version(req.api_key, req.api_version);
-  const auto header = protocol::decode_response_header(payload, hv ? *hv : std::int16_t{0});
-  if (!header || header->correlation_id != correlation)
+  const auto answer = login_answer_body(payload, req, correlation);
+  if (!answer)
     co_return failed(login_failure_kind::protocol,
                      "the broker's answer to the login does not match the request");
-  body.assign(payload.begin() + static_cast<std::ptrdiff_t>(header->size), payload.end());
+  body.assign(answer->begin(), answer->end());
   co_return std::nullopt;
 }
 
 asio::awaitable<exchange_out> exchange(byte_stream& stream, const upstream_login_settings& s) {
   exchange_out out;
-  auth::sasl_login driver(
-      {s.mech, s.username, s.password, upstream_authenticate_version, std::string{}});
+  auth::sasl_login driver(login_config_for(s));
   auto first = driver.start();
   if (!first) {
     out.failure = failed(login_failure_kind::protocol, first.error().detail);
@@ -111,6 +108,26 @@ asio::awaitable<exchange_out> exchange(byte_stream& stream, const upstream_login
 }
 
 }  // namespace
+
+auth::login_config login_config_for(const upstream_login_settings& settings) {
+  return {settings.mech, settings.username, settings.password, upstream_authenticate_version,
+          std::string{}};
+}
+
+void encode_login_step(protocol::byte_buffer& frame, const auth::login_request& req,
+                       std::int32_t correlation) {
+  protocol::encode_request_frame(frame, req.api_key, req.api_version, correlation, client_id,
+                                 req.body);
+}
+
+std::optional<protocol::bytes_view> login_answer_body(protocol::bytes_view payload,
+                                                      const auth::login_request& req,
+                                                      std::int32_t correlation) {
+  const auto hv = protocol::response_header_version(req.api_key, req.api_version);
+  const auto header = protocol::decode_response_header(payload, hv ? *hv : std::int16_t{0});
+  if (!header || header->correlation_id != correlation) return std::nullopt;
+  return payload.subspan(header->size);
+}
 
 asio::awaitable<common::result<login_done, login_failure>> login_upstream(
     byte_stream& stream, const upstream_login_settings& settings,

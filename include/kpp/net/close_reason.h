@@ -49,7 +49,6 @@ namespace kpp::net {
   X(connection_limit)        \
   X(shutdown)                \
   X(upstream_login_failed)   \
-  X(upstream_login_expiring) \
   X(client_login_failed)     \
   X(internal_error)
 

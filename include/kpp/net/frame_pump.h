@@ -110,6 +110,11 @@ class frame_handler {
   // rewritten bytes); empty optional to stop (it has failed).
   virtual std::optional<payload_pieces> rewrite(const frame_outcome& frame,
                                                 protocol::bytes_view payload) = 0;
+  // A consume frame, assembled: the handler takes its payload and nothing is written; false
+  // to stop (it has failed).
+  virtual bool consume(const frame_outcome& /*frame*/, protocol::bytes_view /*payload*/) {
+    return false;
+  }
   // A stream_rewrite frame of `frame_size` payload bytes starts: its rewriter (owned by the
   // handler, used until finish()), or nullptr to stop (it has failed).
   virtual streamed_rewrite* start_streamed(const frame_outcome& /*frame*/,

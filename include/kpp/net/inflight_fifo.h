@@ -18,6 +18,7 @@ struct inflight_entry {
   protocol::response_action action = protocol::response_action::stream;
   bool response_optional = false;  // acks=0 Produce: Apache Kafka never answers, the mock does
   bool raw_sasl = false;           // a raw SASL token after SaslHandshake v0: no Kafka header
+  bool proxy_owned = false;        // the proxy's own request (re-authentication): never forwarded
 };
 
 class inflight_fifo {
@@ -34,6 +35,11 @@ class inflight_fifo {
     ++size_;
   }
   [[nodiscard]] const inflight_entry& front() const noexcept { return slots_[head_]; }
+  [[nodiscard]] bool holds_correlation_id(std::int32_t id) const noexcept {
+    for (std::size_t i = 0; i < size_; ++i)
+      if (slots_[(head_ + i) % allocated_].correlation_id == id) return true;
+    return false;
+  }
   void pop() noexcept {
     head_ = (head_ + 1) % allocated_;
     if (--size_ == 0) head_ = 0;

@@ -23,6 +23,9 @@ enum class frame_verdict : std::uint8_t {
   // Rewrite the frame as its bytes go by (flexible Fetch: its KIP-951 NodeEndpoints is at the
   // end), through the handler's streamed_rewrite (frame_pump.h): never assembled.
   stream_rewrite,
+  // Gather the whole payload and hand it to the handler, writing nothing: the answer to a
+  // request the proxy sent itself (a KIP-368 re-authentication step).
+  consume,
   need_more,  // decide once `need` payload bytes are buffered
   fail,       // protocol error: close the session with `cause`
 };
@@ -60,9 +63,19 @@ class request_tracker {
   // the request is recorded; on need_more nothing changed.
   frame_outcome on_request(protocol::bytes_view head, std::size_t frame_size);
 
-  // A response frame whose first payload bytes are `head`. On forward and assemble the
-  // request it answers leaves the FIFO (and is returned in `entry`).
+  // A response frame whose first payload bytes are `head`. On forward, assemble and consume
+  // the request it answers leaves the FIFO (and is returned in `entry`).
   frame_outcome on_response(protocol::bytes_view head, std::size_t frame_size);
+
+  // The proxy's own request, written upstream between the client's (re-authentication): its
+  // answer comes back as `consume`. The caller sends it only when no client request awaits an
+  // answer; the correlation id comes from proxy_correlation_id. False (nothing recorded) when
+  // the FIFO is full of requests that will be answered.
+  [[nodiscard]] bool on_proxy_request(std::int16_t api_key, std::int16_t api_version,
+                                      std::int32_t correlation_id);
+  // A correlation id for the proxy's own request, from `hint` on, that no request in flight
+  // uses (an acks=0 Produce a mock broker answers must not be mistaken for it).
+  [[nodiscard]] std::int32_t proxy_correlation_id(std::int32_t hint) const noexcept;
 
   // Set by on_response when the broker refused the client's SASL mechanism; taken once.
   std::optional<sasl_refusal> take_sasl_refusal() { return std::exchange(sasl_refusal_, {}); }

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "kpp/admin/metrics.h"
+#include "kpp/auth/sasl_login.h"
 #include "kpp/net/byte_stream.h"
 #include "kpp/net/close_reason.h"
 #include "kpp/net/frame_pump.h"
@@ -62,11 +63,21 @@ class session : public std::enable_shared_from_this<session> {
   boost::asio::awaitable<void> request_pump();
   boost::asio::awaitable<void> response_pump();
   boost::asio::awaitable<void> watchdog();
-  // upstream.sasl (session_sasl.cpp): before the broker's SASL session expires, stop taking
-  // requests and close between them; and the answer to a client that sends SASL itself.
-  boost::asio::awaitable<void> login_expiry();
+  // upstream.sasl (session_sasl.cpp): the answer to a client that sends SASL itself.
   [[nodiscard]] frame_outcome check_client_sasl(protocol::bytes_view head, std::size_t frame_size);
   boost::asio::awaitable<void> refuse_client_sasl();
+  // upstream.sasl with a session lifetime (session_reauth.cpp): KIP-368 re-authentication on
+  // the live upstream connection before the broker's SASL session expires.
+  boost::asio::awaitable<void> reauthenticate();
+  boost::asio::awaitable<bool> reauthenticate_once(std::chrono::steady_clock::time_point give_up);
+  boost::asio::awaitable<bool> reauth_wait(std::chrono::steady_clock::time_point deadline);
+  bool reauth_send(auth::login_request req);
+  boost::asio::awaitable<void> reauth_write(protocol::byte_buffer frame);
+  bool take_reauth_answer(protocol::bytes_view payload);
+  void reauth_failed(const std::string& why);
+  void reauth_wake() noexcept;
+  // Neither pump is inside a frame on the upstream leg and no answer is owed to the client.
+  [[nodiscard]] bool upstream_between_requests() const noexcept;
   void stop_between_requests(close_reason reason);
   // listeners.sasl (session_client_auth.cpp): the client's login, answered here.
   boost::asio::awaitable<bool> authenticate_client();
@@ -101,9 +112,21 @@ class session : public std::enable_shared_from_this<session> {
   boost::asio::steady_timer fifo_space_;   // signalled when a response leaves the tracker
   boost::asio::steady_timer pumps_done_;   // signalled when the response pump ends
   boost::asio::steady_timer memory_wait_;  // signalled when assembly memory comes back
-  // upstream.sasl with a session lifetime only: when to stop before the login expires. close()
-  // cancels it, so a closed session is not held alive by the wait.
-  std::unique_ptr<boost::asio::steady_timer> login_timer_;
+  // upstream.sasl with a session lifetime only (session_reauth.cpp). While `now` is not
+  // idle the client's requests wait (the request side's must_wait). The timer is the
+  // coroutine's every wait; close() cancels it, so a closed session is not held alive by it.
+  struct reauth_state {
+    enum class phase : std::uint8_t { idle, pausing, exchanging };
+    phase now = phase::idle;
+    std::unique_ptr<boost::asio::steady_timer> timer;
+    std::unique_ptr<auth::sasl_login> login;  // the exchange under way
+    auth::login_request step;                 // its request whose answer is awaited
+    std::int32_t correlation = 0;             // that request's correlation id
+    std::int32_t next_correlation = 0;
+    int rounds = 0;
+    std::optional<std::int64_t> renewed_lifetime_ms;  // set when the broker accepted
+  };
+  reauth_state reauth_;
   std::chrono::steady_clock::time_point started_;
   bool closed_ = false;
   bool finished_ = false;

@@ -6,11 +6,14 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "kpp/auth/mechanism.h"
+#include "kpp/auth/sasl_login.h"
 #include "kpp/common/result.h"
 #include "kpp/net/byte_stream.h"
+#include "kpp/protocol/bytes.h"
 
 namespace kpp::net {
 
@@ -41,6 +44,16 @@ struct login_done {
 // SaslAuthenticate v1: Kafka 2.0+ (v1 carries SessionLifetimeMs); not flexible, so no
 // ApiVersions round trip is needed to pick it.
 inline constexpr std::int16_t upstream_authenticate_version = 1;
+
+// The pieces a login shares with a re-authentication on a live connection (session_reauth):
+// the login driver's settings, the frame of one step, and the body of its answer (nullopt
+// when the response header does not decode or names another correlation id).
+[[nodiscard]] auth::login_config login_config_for(const upstream_login_settings& settings);
+void encode_login_step(protocol::byte_buffer& frame, const auth::login_request& req,
+                       std::int32_t correlation);
+[[nodiscard]] std::optional<protocol::bytes_view> login_answer_body(protocol::bytes_view payload,
+                                                                    const auth::login_request& req,
+                                                                    std::int32_t correlation);
 
 // Logs in on `stream` (connected, nothing sent on it yet). On a timeout the stream is closed.
 [[nodiscard]] boost::asio::awaitable<common::result<login_done, login_failure>> login_upstream(

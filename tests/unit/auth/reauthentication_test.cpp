@@ -28,5 +28,23 @@ TEST(Reauthentication, WindowIs85To95Percent) {
   EXPECT_LT(*reauthentication_delay(year, 1.0), milliseconds(year));
 }
 
+TEST(Reauthentication, PlanGivesUpAtExpiryPlusGrace) {
+  EXPECT_EQ(plan_reauthentication(0, 0.5, milliseconds(3'000)), std::nullopt);
+  const auto p = plan_reauthentication(1'500, 0.0, milliseconds(3'000));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->due, milliseconds(1'275));
+  EXPECT_EQ(p->give_up, milliseconds(4'500));
+  // No grace: the answers owed must be back by the expiry itself.
+  const auto tight = plan_reauthentication(10'000, 1.0, milliseconds(-5));
+  ASSERT_TRUE(tight);
+  EXPECT_EQ(tight->due, milliseconds(9'500));
+  EXPECT_EQ(tight->give_up, milliseconds(10'000));
+  // A lifetime near the type's end does not wrap around.
+  const auto huge = plan_reauthentication(std::numeric_limits<std::int64_t>::max() - 10, 0.0,
+                                          milliseconds(1'000));
+  ASSERT_TRUE(huge);
+  EXPECT_GT(huge->give_up, huge->due);
+}
+
 }  // namespace
 }  // namespace kpp::auth

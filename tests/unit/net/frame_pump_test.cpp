@@ -190,8 +190,13 @@ class test_handler final : public frame_handler {
     if (rewriter) return rewriter(payload);
     return payload_pieces{{payload}};
   }
+  bool consume(const frame_outcome&, bytes_view payload) override {
+    consumed.emplace_back(payload.begin(), payload.end());
+    return true;
+  }
   void forwarded(std::size_t n) noexcept override { forwarded_bytes += n; }
 
+  std::vector<bytes> consumed;
   frame_verdict verdict = frame_verdict::forward;
   std::function<frame_outcome(bytes_view, std::size_t)> on_frame_fn;
   std::function<bool()> must_wait_fn;
@@ -348,6 +353,31 @@ TEST_F(FramePump, AssembledFrameIsWrittenAsPiecesAroundTheChange) {
   want.insert(want.end(), f.begin() + 24, f.end());
   EXPECT_EQ(to.written, want);
   EXPECT_EQ(handler.budget.in_use(), 0u);
+}
+
+// The answer to the proxy's own request (a re-authentication step) goes to the handler, not
+// to the destination; the frames around it are forwarded in order.
+TEST_F(FramePump, ConsumedFrameIsHandedOverAndNotWritten) {
+  int n = 0;
+  handler.on_frame_fn = [&](bytes_view, std::size_t) {
+    frame_outcome o;
+    o.verdict = ++n == 2 ? frame_verdict::consume : frame_verdict::forward;
+    return o;
+  };
+  const auto a = frame(10, 1);
+  const auto mine = frame(100, 2);  // larger than the stream buffer: read in place
+  const auto c = frame(5, 3);
+  pump_run run(io, pump);
+  from.feed(concat({a, mine, c}));
+  from.end();
+  run.poll();
+  ASSERT_TRUE(run.done);
+  ASSERT_FALSE(run.error);
+  EXPECT_EQ(to.written, concat({a, c}));
+  ASSERT_EQ(handler.consumed.size(), 1u);
+  EXPECT_EQ(handler.consumed[0], bytes(mine.begin() + 4, mine.end()));
+  EXPECT_EQ(handler.budget.in_use(), 0u);
+  EXPECT_FALSE(state.mid_frame);
 }
 
 TEST_F(FramePump, AThrowingWriteGivesTheBudgetBack) {

@@ -132,6 +132,58 @@ TEST(RequestTracker, WaitsWhenFullOfAwaitedRequestsButDropsUnansweredOnes) {
   EXPECT_FALSE(t.must_wait());
 }
 
+// KIP-368 re-authentication: the proxy's own request between the client's is answered to the
+// proxy (consume), never forwarded, and is matched in order like any other.
+TEST(RequestTracker, ProxyOwnRequestIsConsumedInOrder) {
+  auto t = tracker();
+  const auto m = request(api::metadata, 1, 5).bytes();
+  ASSERT_EQ(t.on_request(m, m.size()).verdict, frame_verdict::forward);
+  EXPECT_EQ(t.on_response(response(5), 6).verdict, frame_verdict::assemble);
+  ASSERT_TRUE(t.on_proxy_request(api::sasl_handshake, 1, 5));
+  EXPECT_EQ(t.awaiting(), 1u);
+  // A client request sent after it is answered after it.
+  const auto m2 = request(api::metadata, 1, 6).bytes();
+  ASSERT_EQ(t.on_request(m2, m2.size()).verdict, frame_verdict::forward);
+  const auto r = t.on_response(response(5), 6);
+  EXPECT_EQ(r.verdict, frame_verdict::consume);
+  EXPECT_TRUE(r.entry.proxy_owned);
+  EXPECT_EQ(r.entry.api_key, api::sasl_handshake);
+  EXPECT_EQ(t.on_response(response(6), 6).verdict, frame_verdict::assemble);
+  EXPECT_EQ(t.awaiting(), 0u);
+}
+
+TEST(RequestTracker, ProxyOwnRequestTakesAnIdNoRequestInFlightUses) {
+  auto t = tracker();
+  for (std::int32_t corr : {3, 4, 6}) {  // acks=0: possibly never answered, still in flight
+    const auto p = produce_v3(corr, 0);
+    ASSERT_EQ(t.on_request(p, p.size()).verdict, frame_verdict::forward);
+  }
+  EXPECT_EQ(t.proxy_correlation_id(1), 1);
+  EXPECT_EQ(t.proxy_correlation_id(3), 5);
+  EXPECT_EQ(t.proxy_correlation_id(6), 7);
+  ASSERT_TRUE(t.on_proxy_request(api::sasl_authenticate, 1, 5));
+  // The unanswered acks=0 Produce requests before it are skipped.
+  const auto r = t.on_response(response(5), 6);
+  EXPECT_EQ(r.verdict, frame_verdict::consume);
+  EXPECT_EQ(t.in_flight(), 0u);
+}
+
+TEST(RequestTracker, ProxyOwnRequestFindsNoRoomAmongAwaitedRequests) {
+  auto t = tracker(1);
+  const auto m = request(api::metadata, 1, 1).bytes();
+  ASSERT_EQ(t.on_request(m, m.size()).verdict, frame_verdict::forward);
+  EXPECT_FALSE(t.on_proxy_request(api::sasl_handshake, 1, 2));
+  EXPECT_EQ(t.in_flight(), 1u);
+}
+
+TEST(RequestTracker, AnOversizedAnswerToTheProxyIsAFailure) {
+  auto t = tracker();
+  ASSERT_TRUE(t.on_proxy_request(api::sasl_handshake, 1, 1));
+  const auto r = t.on_response(response(1), std::size_t{2} << 20);
+  EXPECT_EQ(r.verdict, frame_verdict::fail);
+  EXPECT_EQ(r.cause, protocol_error_cause::frame_too_large);
+}
+
 TEST(RequestTracker, AsksForMoreBytesBeforeDeciding) {
   auto t = tracker();
   const auto m = request(api::metadata, 1, 2).bytes();
