@@ -228,7 +228,7 @@ bool scripted_sasl_broker::on_request(connection& c, const std::string& payload_
     return false;
   }
   if (c.sasl) return false;  // a request in the middle of a re-authentication
-  if (options_.session_lifetime_ms > 0 && now >= c.expiry) {
+  if (options_.session_lifetime_ms > 0 && now >= c.expiry + options_.expiry_grace) {
     ++stats_.closed_expired;
     return false;
   }

@@ -21,6 +21,10 @@ struct scripted_sasl_broker_options {
   std::string user = "proxyuser";
   std::string password = "proxy-secret";
   std::int64_t session_lifetime_ms = 1500;
+  // A request is refused as expired only this long after the lifetime ends: a loaded test machine
+  // can delay a request the proxy sent in time by tens of milliseconds, while a proxy that never
+  // renews is still caught one grace later.
+  std::chrono::milliseconds expiry_grace{1000};
   // The n-th login on a connection (1: the first, 2: the first re-authentication) is refused
   // with SASL_AUTHENTICATION_FAILED and `reject_message`, then the connection closes. 0: never.
   int reject_login = 0;
