@@ -251,6 +251,11 @@ awaitable<void> tls_stream::wait_readable(error_code& ec) {
   // Decrypted bytes, or unprocessed record bytes the last read did not get to: no wait. After
   // a read that asked for the socket, what OpenSSL holds is an incomplete record.
   if (!s.need_socket && (SSL_pending(s.ssl) > 0 || SSL_has_pending(s.ssl) == 1)) co_return;
+  // Going idle: give OpenSSL's record buffers back. SSL_MODE_RELEASE_BUFFERS frees them only
+  // after application data; the write buffer of a post-handshake message (the server's
+  // session tickets, sent from the first SSL_read) would stay for the connection's life, about
+  // 16 KiB per idle connection. SSL_free_buffers keeps any buffer that still holds bytes.
+  if (!s.writing) (void)SSL_free_buffers(s.ssl);
   co_await s.socket.async_wait(
       s.read_wants_write ? tcp::socket::wait_write : tcp::socket::wait_read,
       redirect_error(use_awaitable, ec));
