@@ -17,7 +17,7 @@ tls_loaded<std::string> secret_value(const tls_secret& s, const tls_file_snapsho
                                      const std::string& key);
 
 // Common options: minimum version, no compression, SSL_MODE_RELEASE_BUFFERS (idle
-// connections drop OpenSSL's 34 KiB read/write buffers).
+// connections drop OpenSSL's read/write buffers), a read-ahead buffer of 4 records.
 void apply_common(SSL_CTX* ctx, tls_version min_version);
 
 // Own certificate chain and private key from the snapshot; checks that they match.

@@ -221,6 +221,25 @@ awaitable<void> tls_stream::handshake(handshake_type type, std::chrono::millisec
   if (ec && *expired) ec = asio::error::timed_out;
 }
 
+namespace {
+// SSL_read returns one record at a time: take the further records the read-ahead buffer already
+// holds as well, so the caller forwards up to its whole buffer per write (fewer sends on the
+// other leg). Stops at the first record not fully here; what stopped it (want-read, an error)
+// is met again, and reported, by the next read.
+std::size_t read_buffered(tls_stream::impl& s, std::byte* out, std::size_t room) {
+  std::size_t total = 0;
+  while (room > total && SSL_has_pending(s.ssl) == 1) {
+    std::size_t n = 0;
+    if (SSL_read_ex(s.ssl, out + total, room - total, &n) != 1) {
+      ERR_clear_error();
+      break;
+    }
+    total += n;
+  }
+  return total;
+}
+}  // namespace
+
 std::size_t tls_stream::try_read_some(asio::mutable_buffer buf, error_code& ec) {
   impl& s = *impl_;
   ec.clear();
@@ -230,7 +249,7 @@ std::size_t tls_stream::try_read_some(asio::mutable_buffer buf, error_code& ec) 
   ERR_clear_error();
   std::size_t n = 0;
   const int r = SSL_read_ex(s.ssl, buf.data(), buf.size(), &n);
-  if (r == 1) return n;
+  if (r == 1) return n + read_buffered(s, static_cast<std::byte*>(buf.data()) + n, buf.size() - n);
   switch (s.after(r, ec)) {
     case impl::step::want_write:
       s.read_wants_write = true;
@@ -251,6 +270,11 @@ awaitable<void> tls_stream::wait_readable(error_code& ec) {
   // Decrypted bytes, or unprocessed record bytes the last read did not get to: no wait. After
   // a read that asked for the socket, what OpenSSL holds is an incomplete record.
   if (!s.need_socket && (SSL_pending(s.ssl) > 0 || SSL_has_pending(s.ssl) == 1)) co_return;
+  // Going idle: give OpenSSL's record buffers back. SSL_MODE_RELEASE_BUFFERS frees them only
+  // after application data; the write buffer of a post-handshake message (the server's
+  // session tickets, sent from the first SSL_read) would stay for the connection's life, about
+  // 16 KiB per idle connection. SSL_free_buffers keeps any buffer that still holds bytes.
+  if (!s.writing) (void)SSL_free_buffers(s.ssl);
   co_await s.socket.async_wait(
       s.read_wants_write ? tcp::socket::wait_write : tcp::socket::wait_read,
       redirect_error(use_awaitable, ec));

@@ -26,13 +26,6 @@ std::string loopback(std::uint16_t port) {
   return "127.0.0.1:" + std::to_string(port);
 }
 
-// A path plus what kgo-bench needs to take it: HAProxy sits in front of the ports kfake
-// advertises, so kgo-bench's -remap sends its connects to the frontends instead.
-struct modern_path {
-  path p;
-  std::string remap;
-};
-
 std::string joined_ports(const std::vector<std::uint16_t>& ports) {
   std::string out;
   for (const auto port : ports) out += (out.empty() ? "" : ",") + std::to_string(port);
@@ -124,6 +117,8 @@ double children_cpu_seconds() {
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+}  // namespace
+
 // One kgo-bench phase over `mp`. CPU: the proxy process from /proc; kgo-bench (the only child
 // reaped meanwhile) from RUSAGE_CHILDREN; kfake from /proc.
 run_result kgo_phase(const modern_path& mp, const modern_options& o, pid_t kfake,
@@ -142,6 +137,10 @@ run_result kgo_phase(const modern_path& mp, const modern_options& o, pid_t kfake
                                 "-timeout",
                                 "15m"};
   if (!produce) argv.emplace_back("-delete");  // kfake keeps every topic in memory
+  if (!o.tls_ca.empty()) {
+    argv.emplace_back("-tls-ca");
+    argv.push_back(o.tls_ca);
+  }
   if (!mp.remap.empty()) {
     argv.emplace_back("-remap");
     argv.push_back(mp.remap);
@@ -197,6 +196,8 @@ std::optional<double> ratio_to(const series& s, const std::vector<const path*>& 
               median(r));
   return median(r);
 }
+
+namespace {
 
 void print_phase(const std::string& title, const series& s, const std::vector<const path*>& paths,
                  std::optional<double>& cpu_ratio, std::optional<double>& tput_ratio) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "bench_paths.h"
+#include "bench_report.h"
 
 namespace kpp::bench {
 
@@ -21,7 +22,23 @@ struct modern_options {
   std::uint64_t bytes_per_phase = 1'000'000'000;
   std::size_t record = 1024;
   proxy_options proxies;
+  std::string tls_ca;  // kgo-bench -tls-ca (the TLS section); empty: plaintext
 };
+
+// A path plus what kgo-bench needs to take it: HAProxy sits in front of the ports kfake
+// advertises, so kgo-bench's -remap sends its connects to the frontends instead.
+struct modern_path {
+  path p;
+  std::string remap;
+};
+
+// One kgo-bench phase (produce or consume `records` into/from `topic`) over `mp`, with the
+// CPU of the proxy, kfake (`kfake` pid) and kgo-bench.
+run_result kgo_phase(const modern_path& mp, const modern_options& o, pid_t kfake,
+                     const std::string& topic, bool produce, std::uint64_t records);
+// Prints the paired per-repetition ratios a/b of `m` and returns their median.
+std::optional<double> ratio_to(const series& s, const std::vector<const path*>& paths,
+                               const std::string& a, const std::string& b, const metric& m);
 
 // Medians of the per-repetition ratios ours / tuned HAProxy (nullopt: not measured).
 struct modern_findings {

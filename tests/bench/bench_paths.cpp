@@ -248,6 +248,7 @@ rd_kafka_conf_t* client_conf(const path& p, client_ctx* opaque,
   };
   set("bootstrap.servers", p.bootstrap);
   set("log_level", "3");
+  for (const auto& [k, v] : p.client_settings) set(k, v);
   for (const auto& [k, v] : settings) set(k, v);
   opaque->redirect = p.redirect;
   rd_kafka_conf_set_opaque(conf, opaque);

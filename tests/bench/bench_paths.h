@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bench_sys.h"
@@ -33,6 +34,8 @@ struct path {
   redirect_map* redirect = nullptr;  // HAProxy only
   std::unique_ptr<child> process;    // the proxy, none for direct
   std::string stats_socket;          // HAProxy stats socket
+  // librdkafka settings every client of this path adds (e.g. security.protocol=ssl).
+  std::vector<std::pair<std::string, std::string>> client_settings;
   [[nodiscard]] pid_t pid() const { return process ? process->pid() : 0; }
   [[nodiscard]] bool is_proxy() const { return process != nullptr; }
 };

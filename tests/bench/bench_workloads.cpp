@@ -300,9 +300,25 @@ std::uint64_t prefill(const path& p, const std::string& topic, int partitions, s
   return total;
 }
 
-std::vector<idle_step> run_idle_connections(const path& p, const std::vector<int>& steps) {
+namespace {
+class raw_idle_connection final : public idle_connection {
+ public:
+  explicit raw_idle_connection(std::uint16_t port) : c_(port) {}
+  [[nodiscard]] bool connected() const override { return c_.connected(); }
+  bool send(const std::vector<std::uint8_t>& frame) override { return c_.send(frame); }
+  bool read_frame(std::chrono::milliseconds timeout) override {
+    return c_.read_frame(timeout).has_value();
+  }
+
+ private:
+  kpp::test::raw_client c_;
+};
+}  // namespace
+
+std::vector<idle_step> run_idle_connections(const path& p, const std::vector<int>& steps,
+                                            const idle_opener& open) {
   std::vector<idle_step> out;
-  std::vector<std::unique_ptr<kpp::test::raw_client>> conns;
+  std::vector<std::unique_ptr<idle_connection>> conns;
   const std::uint64_t rss0 = rss_bytes(p.pid());
   std::int32_t corr = 1;
   for (const int target : steps) {
@@ -316,7 +332,7 @@ std::vector<idle_step> run_idle_connections(const path& p, const std::vector<int
       const auto first = conns.size();
       const auto batch = std::min<std::size_t>(64, static_cast<std::size_t>(target) - first);
       for (std::size_t i = 0; i < batch; ++i) {
-        auto c = std::make_unique<kpp::test::raw_client>(p.raw_port);
+        auto c = open ? open(p.raw_port) : std::make_unique<raw_idle_connection>(p.raw_port);
         if (!c->connected() || !c->send(kpp::test::request_frame(18, 0, corr++))) {
           failed = true;
           break;

@@ -4,7 +4,10 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -71,9 +74,22 @@ struct idle_step {
   double bytes_per_conn = 0;
   std::uint64_t rss_before = 0, rss_after = 0;
 };
-// Opens raw connections to p.raw_port up to each target in `steps`, each doing one
-// ApiVersions round trip, then idle; reports the proxy's RSS growth per connection.
-std::vector<idle_step> run_idle_connections(const path& p, const std::vector<int>& steps);
+// One client connection of the idle-connection measurement: plain TCP (raw_client) or TLS.
+class idle_connection {
+ public:
+  virtual ~idle_connection() = default;
+  [[nodiscard]] virtual bool connected() const = 0;
+  virtual bool send(const std::vector<std::uint8_t>& frame) = 0;
+  // A whole response frame arrived within `timeout`.
+  virtual bool read_frame(std::chrono::milliseconds timeout) = 0;
+};
+using idle_opener = std::function<std::unique_ptr<idle_connection>(std::uint16_t port)>;
+
+// Opens connections to p.raw_port up to each target in `steps`, each doing one ApiVersions
+// round trip (so the proxy's upstream leg exists too), then idle; reports the proxy's RSS
+// growth per connection. `open`: plain TCP when empty.
+std::vector<idle_step> run_idle_connections(const path& p, const std::vector<int>& steps,
+                                            const idle_opener& open = nullptr);
 
 struct fetch_result {
   bool ok = false;

@@ -7,10 +7,12 @@
 //   build/tests/bench/kafka-psc-proxy-bench [--quick] [--reps N] [--threads N]
 //       [--proxy PATH] [--haproxy PATH] [--extra-proxy "/path/to/kafka-proxy server"]
 //       [--only produce,consume,latency,fetch,connections,micro,modern]
-//       [--kfake PATH] [--kgo-bench PATH] [--modern-gb X]
+//       [--kfake PATH] [--kgo-bench PATH] [--modern-gb X] [--tls-gb X] [--tls-idle N]
 // The librdkafka sections take ~4-6 min (--quick ~1 min); the modern section (kgo-bench
 // against kfake-broker over direct, HAProxy default and tuned, and ours; bench_modern.h) adds
-// ~10 min with 1 GB per phase. A watchdog kills everything past its budget. Proxy CPU comes
+// ~10 min with 1 GB per phase; the TLS section (bench_tls.h: kgo-bench over TLS on both legs
+// through HAProxy, ours and ours in routing: sni; librdkafka over a TLS client leg; memory per
+// idle TLS connection) ~8 min. A watchdog kills everything past its budget. Proxy CPU comes
 // from /proc/<pid>/stat in 10 ms ticks: --quick runs are too short for fine ratios.
 #include <unistd.h>
 
@@ -29,6 +31,7 @@
 #include "bench_paths.h"
 #include "bench_report.h"
 #include "bench_sys.h"
+#include "bench_tls.h"
 #include "bench_workloads.h"
 
 namespace kpp::bench {
@@ -41,12 +44,14 @@ struct options {
   int reps = 0;  // 0: mode default
   // Sections to run: produce consume latency fetch connections micro.
   std::set<std::string> sections{"produce",     "consume", "latency", "fetch",
-                                 "connections", "micro",   "modern"};
+                                 "connections", "micro",   "modern",  "tls"};
   [[nodiscard]] bool want(const char* s) const { return sections.count(s) != 0; }
   proxy_options proxies;
   std::string micro;
   modern_options modern;
   double modern_gb = 0;  // 0: mode default
+  double tls_gb = 0;     // 0: mode default
+  int tls_idle = 500;
 };
 
 std::string exe_dir() {
@@ -72,10 +77,12 @@ void usage() {
       "  --extra-proxy CMD another proxy taking grepplabs flags, e.g. \"kafka-proxy server\";\n"
       "                    started with --bootstrap-server-mapping for each mock broker\n"
       "  --only LIST       comma list of sections: produce,consume,latency,fetch,connections,\n"
-      "                    micro,modern (default all); --no-connections drops connections\n"
+      "                    micro,modern,tls (default all); --no-connections drops connections\n"
       "  --kfake PATH      kfake-broker (default $KPP_KFAKE or ../shared/tools/kfake-broker)\n"
       "  --kgo-bench PATH  kgo-bench (default next to kfake-broker)\n"
-      "  --modern-gb X     GB moved per modern phase (default 1, quick 0.25)\n");
+      "  --modern-gb X     GB moved per modern phase (default 1, quick 0.25)\n"
+      "  --tls-gb X        GB moved per TLS kgo-bench phase (default 1, quick 0.25)\n"
+      "  --tls-idle N      idle TLS connections per path for the memory figure (default 500)\n");
 }
 
 std::optional<options> parse(int argc, char** argv) {
@@ -117,6 +124,10 @@ std::optional<options> parse(int argc, char** argv) {
       o.modern.kgo = value();
     else if (a == "--modern-gb")
       o.modern_gb = std::stod(value());
+    else if (a == "--tls-gb")
+      o.tls_gb = std::stod(value());
+    else if (a == "--tls-idle")
+      o.tls_idle = std::stoi(value());
     else if (a == "--no-connections")
       o.sections.erase("connections");
     else if (a == "--only") {
@@ -136,6 +147,7 @@ std::optional<options> parse(int argc, char** argv) {
   if (o.modern_gb <= 0) o.modern_gb = o.quick ? 0.25 : 1.0;
   o.modern.bytes_per_phase = static_cast<std::uint64_t>(o.modern_gb * 1e9);
   o.modern.reps = std::min(o.reps, 3);
+  if (o.tls_gb <= 0) o.tls_gb = o.quick ? 0.25 : 1.0;
   return o;
 }
 
@@ -163,6 +175,7 @@ struct findings {
   std::vector<idle_step> ours_idle, hap_idle;
   std::optional<fetch_result> ours_fetch;
   modern_findings modern;
+  tls_findings tls;
   cpu_sample totals[8];
 };
 
@@ -373,6 +386,39 @@ std::vector<summary_line> summarize(const findings& f, bool have_hap) {
   modern_line("modern produce: proxy CPU per GB", f.modern.produce_cpu, 1.1, true);
   modern_line("modern consume: throughput", f.modern.consume_tput, 0.95, false);
   modern_line("modern produce: throughput", f.modern.produce_tput, 0.95, false);
+  auto tls_line = [&](const std::string& target, std::optional<double> v, double limit, bool upper,
+                      const char* vs) {
+    summary_line l{target, v ? fmt("%.2fx ", *v) + vs : "-",
+                   (upper ? "<= " : ">= ") + fmt("%.2fx", limit), std::nullopt};
+    if (v) l.pass = upper ? *v <= limit : *v >= limit;
+    out.push_back(l);
+  };
+  tls_line("TLS kgo produce: proxy CPU per GB", f.tls.produce_cpu, 1.2, true, "hap-tls");
+  tls_line("TLS kgo consume: proxy CPU per GB", f.tls.consume_cpu, 1.2, true, "hap-tls");
+  tls_line("TLS kgo produce: throughput", f.tls.produce_tput, 0.95, false, "hap-tls");
+  tls_line("TLS kgo consume: throughput", f.tls.consume_tput, 0.95, false, "hap-tls");
+  tls_line("TLS kgo produce: SNI CPU per GB", f.tls.sni_produce_cpu, 1.05, true, "ours-tls");
+  tls_line("TLS kgo consume: SNI CPU per GB", f.tls.sni_consume_cpu, 1.05, true, "ours-tls");
+  tls_line("TLS librdkafka produce: proxy CPU per GB", f.tls.rd_produce_cpu, 1.2, true, "hap-tls");
+  tls_line("TLS librdkafka consume: proxy CPU per GB", f.tls.rd_consume_cpu, 1.2, true, "hap-tls");
+  tls_line("TLS librdkafka produce: throughput", f.tls.rd_produce_tput, 0.95, false, "hap-tls");
+  tls_line("TLS librdkafka consume: throughput", f.tls.rd_consume_tput, 0.95, false, "hap-tls");
+  {
+    summary_line l{"TLS librdkafka: added p50 (reported)", "-", "-", std::nullopt};
+    if (f.tls.ours_add_p50)
+      l.value = fmt("%+.0f us", *f.tls.ours_add_p50) +
+                (f.tls.hap_add_p50 ? fmt(" (hap %+.0f)", *f.tls.hap_add_p50) : "");
+    out.push_back(l);
+  }
+  {
+    summary_line l{"RSS per idle TLS connection (both legs)", "-", "<= 48 KiB", std::nullopt};
+    if (f.tls.ours_idle_kib) {
+      l.value = fmt("%.1f KiB", *f.tls.ours_idle_kib) +
+                (f.tls.hap_idle_kib ? fmt(" (hap %.1f)", *f.tls.hap_idle_kib) : "");
+      l.pass = *f.tls.ours_idle_kib <= 48;
+    }
+    out.push_back(l);
+  }
   return out;
 }
 
@@ -381,7 +427,10 @@ int run(const options& o) {
   // The modern section moves 4 paths x reps x 2 phases x modern_gb through two shared cores.
   const auto modern_budget = std::chrono::seconds(
       o.want("modern") ? static_cast<long>(600 + 90 * o.modern_gb * 4 * o.modern.reps) : 0);
-  install_cleanup((o.quick ? 240s : 720s) + modern_budget);
+  // The TLS section: 4 kgo-bench paths x reps x 2 phases x tls_gb, plus librdkafka and idle.
+  const auto tls_budget = std::chrono::seconds(
+      o.want("tls") ? static_cast<long>(300 + 120 * o.tls_gb * 4 * o.modern.reps) : 0);
+  install_cleanup((o.quick ? 240s : 720s) + modern_budget + tls_budget);
   const auto nofile = raise_nofile();
   std::printf("kafka-psc-proxy-bench (%s, %d repetitions, %d proxy thread(s))\n",
               o.quick ? "quick" : "full", o.reps, o.proxies.threads);
@@ -507,6 +556,17 @@ int run(const options& o) {
     modern_options mo = o.modern;
     mo.proxies = o.proxies;
     f.modern = run_modern(mo);
+  }
+
+  if (o.want("tls")) {
+    tls_options to;
+    to.modern = o.modern;
+    to.modern.proxies = o.proxies;
+    to.modern.bytes_per_phase = static_cast<std::uint64_t>(o.tls_gb * 1e9);
+    to.idle_connections = o.tls_idle;
+    to.rdkafka_seconds = run_s;
+    to.quick = o.quick;
+    f.tls = run_tls(to, cluster);
   }
 
   print_summary(summarize(f, hap.has_value()));
