@@ -270,15 +270,20 @@ awaitable<bool> session::client_tls_handshake(bytes_view head) {
   co_await stream->handshake(ssl::stream_base::server, tls_handshake_deadline, ec);
   if (ctx_.sni) sni_router::detach(stream->native_handle());
   if (closed_) co_return false;
-  if (ec && verdict.decided && (verdict.route.type == sni_route::kind::unrecognized ||
-                                verdict.route.type == sni_route::kind::unknown_node)) {
-    admin::global_tls_metrics().count_handshake_failure(tls_leg::client,
-                                                        tls_handshake_cause::unrecognized_name);
+  const bool unknown_node = !ec && verdict.decided && verdict.route.type == sni_route::kind::unknown_node;
+  if ((ec && verdict.decided && verdict.route.type == sni_route::kind::unrecognized) ||
+      unknown_node) {
     std::vector<std::int32_t> known;
     if (ctx_.brokers)
       for (const auto& r : ctx_.brokers->snapshot())
         if (r.upstream) known.push_back(r.node_id);
-    fail(protocol_error_cause::tls_handshake_failed, ctx_.sni->refusal(verdict, known));
+    if (unknown_node) {
+      fail(protocol_error_cause::unmapped_node, ctx_.sni->refusal(verdict, known));
+    } else {
+      admin::global_tls_metrics().count_handshake_failure(tls_leg::client,
+                                                          tls_handshake_cause::unrecognized_name);
+      fail(protocol_error_cause::tls_handshake_failed, ctx_.sni->refusal(verdict, known));
+    }
     co_return false;
   }
   if (ec) {

@@ -106,19 +106,29 @@ awaitable<bool> session::reauthenticate_once(steady_clock::time_point give_up) {
 
   // 1. Pause, and wait until the upstream leg is between requests with nothing owed.
   reauth_.now = reauth_state::phase::pausing;
+  // Answers the broker still owes hold the renewal as long as they take: a broker answers
+  // them after the login expired too, and a JoinGroup may rightly wait minutes. Only a frame
+  // half relayed (a request still being sent upstream, an answer still being read by the
+  // client) is bounded: the broker closes on a request that ends after the expiry.
   while (!upstream_between_requests()) {
-    if (steady_clock::now() >= give_up) {
-      reauth_failed(std::to_string(tracker_.awaiting()) +
-                    " request(s) in flight were not answered by the session's expiry plus "
-                    "timeouts.dial (" +
+    const bool relaying = requests_.mid_frame || requests_.writing || responses_.mid_frame ||
+                          responses_.writing;
+    if (relaying && steady_clock::now() >= give_up) {
+      reauth_failed(std::string(requests_.mid_frame || requests_.writing
+                                    ? "a request was still being relayed upstream"
+                                    : "an answer was still being relayed to the client") +
+                    " at the session's expiry plus timeouts.dial (" +
                     std::to_string(ctx_.settings.dial_timeout.count()) + " ms)");
       co_return false;
     }
-    if (!co_await reauth_wait(give_up)) co_return false;
+    if (!co_await reauth_wait(relaying ? give_up : steady_clock::time_point::max())) co_return false;
   }
 
   // 2. The login exchange; the response pump hands each answer to take_reauth_answer.
   reauth_.now = reauth_state::phase::exchanging;
+  // Only the proxy's own answers arrive during the exchange: they are not client activity,
+  // and must not keep an otherwise idle connection from timeouts.idle.
+  const auto client_activity = responses_.last_read;
   const auto deadline = steady_clock::now() + ctx_.settings.dial_timeout;
   reauth_.login = std::make_unique<auth::sasl_login>(login_config_for(*ctx_.upstream_login));
   reauth_.rounds = 0;
@@ -139,6 +149,7 @@ awaitable<bool> session::reauthenticate_once(steady_clock::time_point give_up) {
   }
 
   // 3. Renewed: the new lifetime counts from now.
+  responses_.last_read = client_activity;
   admin::global_upstream_login_metrics().count(admin::reauthentication_outcome::success);
   sasl_lifetime_ms_ = *reauth_.renewed_lifetime_ms;
   spdlog::debug("{} re-authenticated to upstream {}; the broker's SASL session now lasts {} ms",

@@ -64,7 +64,7 @@ std::string sni_router::refusal(const sni_verdict& v,
   return head + "matches the broker name \"" + brokers_.pattern() + "\" for node id " +
          std::to_string(v.route.node_id) + ", which the proxy has no route for (known node ids: " +
          (ids.empty() ? std::string("none yet, discovery has not answered") : ids) +
-         "); sent the alert unrecognized_name (a client retries from the bootstrap name)";
+         "); closed after the handshake, and the client reconnects through its bootstrap";
 }
 
 void sni_router::install(SSL_CTX* ctx) const {
@@ -94,7 +94,11 @@ int sni_router::on_servername(SSL* ssl, int* alert, void* arg) {
     v->route = route;
     v->server_name = printable(sni);
   }
-  if (route.type == sni_route::kind::unrecognized || route.type == sni_route::kind::unknown_node) {
+  // Only a name of the wrong shape is refused in the handshake. A broker name whose node has
+  // no route yet (a client reconnecting to a cached name while this replica is still
+  // discovering) completes and is closed after it: Java clients treat a handshake alert as a
+  // fatal SslAuthenticationException, but retry a plain disconnect from their bootstrap.
+  if (route.type == sni_route::kind::unrecognized) {
     *alert = SSL_AD_UNRECOGNIZED_NAME;
     return SSL_TLSEXT_ERR_ALERT_FATAL;
   }

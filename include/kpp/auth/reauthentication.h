@@ -9,6 +9,10 @@
 
 namespace kpp::auth {
 
+// Longer lifetimes (and graces) count as this one, 2^31 ms (24.8 days): a deadline on
+// steady_clock's 64-bit nanoseconds must not overflow when a broker sends Long.MAX_VALUE.
+inline constexpr std::int64_t max_session_lifetime_ms = std::int64_t{1} << 31;
+
 // nullopt when the broker set no lifetime (0 or negative): never re-authenticate.
 // `jitter` in [0, 1] picks the point in the window (the caller draws it); out-of-range
 // values are clamped.
@@ -18,7 +22,8 @@ namespace kpp::auth {
 // One re-authentication, in time since the login it renews. At `due` the proxy stops sending
 // the client's requests and waits for the answers owed; they must all be back by `give_up`,
 // the session's expiry plus `grace` (a broker still takes a SaslHandshake on an expired
-// session, only other requests close it), or the connection is closed.
+// session, only other requests close it). The session bounds by it only a frame still being
+// relayed; answers the broker owes are waited for as long as they take.
 struct reauthentication_plan {
   std::chrono::milliseconds due{0};
   std::chrono::milliseconds give_up{0};

@@ -21,7 +21,8 @@ namespace kpp::net {
 
 struct sni_route {
   // unknown_node: the name matches the broker template, but no broker with that id has a
-  // route (yet); refused like an unrecognized name.
+  // route (yet). Its handshake completes and the session closes after it: a handshake alert
+  // is fatal to Java clients, a closed connection is retried through their bootstrap.
   enum class kind : std::uint8_t { bootstrap, broker, unrecognized, unknown_node };
   kind type = kind::unrecognized;
   std::int32_t node_id = -1;  // kind::broker

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <limits>
 
 namespace kpp::auth {
@@ -44,6 +45,13 @@ TEST(Reauthentication, PlanGivesUpAtExpiryPlusGrace) {
                                           milliseconds(1'000));
   ASSERT_TRUE(huge);
   EXPECT_GT(huge->give_up, huge->due);
+  // Long.MAX_VALUE ("never") counts as 2^31 ms, so now() + give_up fits steady_clock.
+  EXPECT_EQ(huge->give_up, milliseconds(max_session_lifetime_ms + 1'000));
+  const auto deadline = std::chrono::steady_clock::now() + huge->give_up;
+  EXPECT_GT(deadline, std::chrono::steady_clock::now());
+  const auto absurd_grace = plan_reauthentication(1'000, 0.0, milliseconds::max());
+  ASSERT_TRUE(absurd_grace);
+  EXPECT_EQ(absurd_grace->give_up, milliseconds(1'000 + max_session_lifetime_ms));
 }
 
 }  // namespace
