@@ -70,9 +70,12 @@ std::string fix_for(probe_outcome o, const client_port& p, const std::string& ad
       return "something on this path speaks TLS: the proxy's listeners are plaintext; "
              "connect the clients in plaintext or terminate TLS in front of the proxy";
     case probe_outcome::tls_failed:
-      return "clients verifying the certificate fail the same way: serve a certificate "
-             "(tls.cert_file) that is valid now and chains to a CA the clients trust, with "
-             "the protocol versions and ciphers they offer";
+      // The probe trusts the configured chain itself, so a failure here means the port
+      // serves another certificate than the config names, an expired one, or no common
+      // protocol version / cipher.
+      return "the certificate served is not the one the config names, or it is not valid "
+             "now, or no protocol version or cipher is shared: check that the running proxy "
+             "uses this config (tls.cert_file) and that its certificate has not expired";
     default:
       return "make " + address + " reach the proxy's listener for " + expected;
   }
@@ -138,7 +141,8 @@ boost::asio::awaitable<void> check_through(check_context& c, const planned_map& 
   }
   for (const auto& [tls, error] : dial_errors)
     c.report.find("through", "cannot check the TLS listeners: " + error,
-                  "fix " + tls->cert_file + " (the proxy would refuse to start with it)");
+                  "fix the certificate file named above (the proxy would refuse to start "
+                  "with it)");
   const auto results = co_await probe_each(addresses, options);
 
   for (std::size_t i = 0; i < map.client_ports.size(); ++i) {
