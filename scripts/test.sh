@@ -88,7 +88,7 @@ asan_tests=(kpp_protocol_tests kpp_routing_tests kpp_config_tests kpp_admin_test
             kpp_it_kfake_raw_protocol_test kpp_it_lifecycle_test kpp_it_session_defects_test
             kpp_it_tls_test kpp_it_first_bytes_test kpp_it_sni_routing_test
             kpp_it_sasl_upstream_login_test kpp_it_sasl_client_auth_test
-            kpp_it_upstream_tls_test)
+            kpp_it_upstream_tls_test kpp_it_discovery_sasl_test)
 stamp "sanitizer build (ASan + UBSan): ${asan_tests[*]}"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKPP_TESTS=ON -DKPP_BENCH=OFF -DKPP_WERROR=OFF \
   -DKPP_SANITIZE=ON -DKPP_FUZZ=OFF >/dev/null
