@@ -268,6 +268,7 @@ asio::awaitable<void> metadata_poller::run() {
           failure);
       ctx_.metrics->count_discovery_failure();
       outcome.error = "internal error: " + failure;
+      outcome.failure = poll_failure::other;
       if (on_poll_) on_poll_(outcome, {});
     }
     // Retry quickly while failing: readiness waits on the first success. Passive discovery
