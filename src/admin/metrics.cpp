@@ -260,6 +260,10 @@ void registry::render_prometheus(std::string& out,
                 discovery_failures_.value());
   render_gauge(out, "brokers", "Brokers known from the last successful discovery.",
                brokers_.value());
+  render_gauge(out, "discovery_passive",
+               "1 while discovery cannot read Metadata because the brokers require SASL and it "
+               "has no login (set discovery.sasl): brokers are learnt from client responses.",
+               discovery_passive_.value());
   render_gauge(out, "brokers_without_listener",
                "Brokers the last discovery could not give a listener (collision, range, bind).",
                brokers_without_listener_.value());

@@ -45,7 +45,10 @@ http_response route(const http_request& req, const admin_state& state) {
     return make_response(req, http::status::ok, text_content_type, "ok\n");
   }
   if (target == state.paths.ready) {
-    if (state.ready) return make_response(req, http::status::ok, text_content_type, "ready\n");
+    if (state.ready)
+      return make_response(req, http::status::ok, text_content_type,
+                           state.degraded.empty() ? std::string("ready\n")
+                                                  : "ready (degraded: " + state.degraded + ")\n");
     std::string body = "not ready";
     if (!state.not_ready_reason.empty()) body += ": " + state.not_ready_reason;
     body += '\n';

@@ -103,8 +103,15 @@ std::string render_status_html(const status_snapshot& s) {
     escaped(out, s.not_ready_reason);
     out += "</p>";
   }
+  if (s.ready && !s.degraded.empty()) {
+    out += "<p id=\"ready-degraded\" class=\"bad\">degraded: ";
+    escaped(out, s.degraded);
+    out += "</p>";
+  }
   out += "\n<table><tr><th>last successful discovery</th><td id=\"discovery-age\">";
-  escaped(out, age_text(s.discovery_age_seconds));
+  escaped(out, s.discovery_passive && !s.discovery_age_seconds
+                   ? "never: passive, the brokers require SASL (set discovery.sasl)"
+                   : age_text(s.discovery_age_seconds));
   out += "</td></tr><tr><th>failed discovery rounds</th><td id=\"discovery-failures\">" +
          std::to_string(s.discovery_failures) + "</td></tr>";
   out += "<tr><th>client connections open</th><td id=\"connections-open\">" +

@@ -10,6 +10,7 @@ std::string render_status_json(const status_snapshot& s) {
   j.key("ready").begin_object();
   j.field("ready", s.ready);
   j.field("reason", s.not_ready_reason);
+  j.field("degraded", s.degraded);
   j.end_object();
   j.key("discovery").begin_object();
   j.key("age_seconds");
@@ -18,6 +19,7 @@ std::string render_status_json(const status_snapshot& s) {
   else
     j.null();
   j.field("failures_total", s.discovery_failures);
+  j.field("passive", s.discovery_passive);
   j.end_object();
   j.key("connections").begin_object();
   j.field("open", s.connections_open);

@@ -33,12 +33,18 @@ std::string fix_for(probe_outcome o, bool upstream_tls) {
       return "see the detail: fix upstream.tls (ca_file, cert_file/key_file, server_name) or "
              "the broker's certificate";
     case probe_outcome::sasl_required:
-      return "point bootstrap.servers at a broker listener without SASL";
+      // Without a login of its own the proxy still relays clients' SASL (pass-through), but
+      // neither check nor discovery can read Metadata.
+      return "the proxy has no SASL login of its own (pass-through: clients log in through "
+             "it, and that works), so neither check nor discovery can list the brokers: set "
+             "discovery.sasl (a broker user for the proxy's own Metadata requests), or "
+             "upstream.sasl to log in on clients' behalf, or point bootstrap.servers at a "
+             "broker listener without SASL";
     case probe_outcome::not_kafka:
       return "point bootstrap.servers at a Kafka broker listener";
     case probe_outcome::login_failed:
-      return "check upstream.sasl (mechanism, username, password) against the broker's SASL "
-             "users and sasl.enabled.mechanisms";
+      return "check upstream.sasl or discovery.sasl (mechanism, username, password) against "
+             "the broker's SASL users and sasl.enabled.mechanisms";
     case probe_outcome::ok:
       break;
   }

@@ -40,7 +40,10 @@ int run_check(const config::config& cfg, const std::string& source,
     report.find("bootstrap", tls.error,
                 "fix the upstream.tls files; the proxy would refuse to start with them");
   c.probe.tls = tls.dial;
-  auto login = upstream_login_from(cfg.upstream.sasl);
+  // The login discovery would use: upstream.sasl, else discovery.sasl (pass-through SASL).
+  auto login = cfg.upstream.sasl.enabled
+                   ? upstream_login_from(cfg.upstream.sasl)
+                   : upstream_login_from(cfg.discovery.sasl, "discovery.sasl");
   if (!login) {
     std::fprintf(stderr, "kafka-psc-proxy check: %s\n", login.error().c_str());
     return 2;

@@ -367,7 +367,7 @@ asio::awaitable<probe_result> probe_kafka(routing::host_port address, probe_opti
       for (const auto& m : r.sasl_mechanisms) list += (list.empty() ? "" : ", ") + m;
       r.outcome = probe_outcome::sasl_required;
       r.detail = "Metadata: refused before authentication; the listener requires SASL (" + list +
-                 "): point the address at a listener without SASL";
+                 ")";
       co_return r;
     }
   }

@@ -17,6 +17,7 @@
 #include "kpp/admin/tls_metrics.h"
 #include "kpp/admin/upstream_login_metrics.h"
 #include "kpp/app/client_tls.h"
+#include "kpp/app/discovery_log.h"
 #include "kpp/app/logging.h"
 #include "kpp/app/settings_mapping.h"
 #include "kpp/app/state_file.h"
@@ -60,7 +61,11 @@ struct proxy_app::impl {
   mutable std::mutex state_mutex;
   bool discovered = false;
   std::string not_ready_reason = "waiting for the first metadata from the bootstrap servers";
+  std::string degraded;  // ready, but serving less (passive discovery); under state_mutex
   std::atomic<bool> is_ready{false};
+  discovery_log disc_log;
+  // discovery.sasl: discovery's own login in pass-through SASL (upstream.sasl off).
+  std::shared_ptr<const net::upstream_login_settings> discovery_login;
   bool stopping = false;
   bool notified_ready = false;
   int exit_code = 0;
@@ -74,14 +79,17 @@ struct proxy_app::impl {
         drain_timer(pool.main()),
         watchdog_timer(pool.main()) {}
 
-  void set_ready(bool ready, std::string reason) {
+  void set_ready(bool ready, std::string reason, std::string degraded_note = {}) {
     {
       std::lock_guard lock(state_mutex);
       not_ready_reason = std::move(reason);
+      degraded = std::move(degraded_note);
     }
     if (is_ready.exchange(ready) == ready) return;
     metrics.set_ready(ready);
-    if (ready)
+    if (ready && !degraded.empty())
+      spdlog::info("ready (degraded): {}", degraded);
+    else if (ready)
       spdlog::info("ready: every known broker has a listener");
     else
       spdlog::info("not ready: {}", not_ready_reason);
@@ -206,6 +214,16 @@ struct proxy_app::impl {
       return false;
     }
     ctx.upstream_login = std::move(*login);
+    auto discovery_sasl = upstream_login_from(cfg.discovery.sasl, "discovery.sasl");
+    if (!discovery_sasl) {
+      spdlog::error("{}", discovery_sasl.error());
+      return false;
+    }
+    discovery_login = std::move(*discovery_sasl);
+    if (discovery_login)
+      spdlog::info(
+          "discovery logs in with {} as {} (discovery.sasl); client sessions stay pass-through",
+          auth::name(discovery_login->mech), discovery_login->username);
     if (cfg.listeners.sasl.enabled) {
       auto settings = client_auth_from(cfg.listeners.sasl);
       std::string error;
@@ -265,6 +283,7 @@ struct proxy_app::impl {
             {
               std::lock_guard lock(state_mutex);
               s.not_ready_reason = not_ready_reason;
+              s.degraded = degraded;
             }
             s.render_metrics = [this](std::string& out) {
               metrics.render_prometheus(out);
@@ -273,10 +292,11 @@ struct proxy_app::impl {
               if (ctx.upstream_login) admin::global_upstream_login_metrics().render_prometheus(out);
             };
             s.status = [this] {
-              readiness r{is_ready.load(), {}};
+              readiness r{is_ready.load(), {}, {}};
               {
                 std::lock_guard lock(state_mutex);
                 r.reason = not_ready_reason;
+                r.degraded = degraded;
               }
               return build_status(metrics, brokers.get(), std::move(r), error_history,
                                   std::chrono::steady_clock::now());
@@ -299,7 +319,7 @@ struct proxy_app::impl {
     }
 
     poller = std::make_unique<discovery::metadata_poller>(
-        ctx, poller_settings_from(cfg),
+        ctx, discovery_settings(cfg),
         [this](const discovery::poll_outcome& outcome, const std::vector<std::string>& errors) {
           on_poll(outcome, errors);
         });
@@ -309,10 +329,26 @@ struct proxy_app::impl {
     return true;
   }
 
+  // The poller's settings with discovery's login (read once at start: SIGHUP keeps it).
+  discovery::poller_settings discovery_settings(const config::config& c) const {
+    auto s = poller_settings_from(c);
+    s.login = discovery_login;
+    return s;
+  }
+
   void on_poll(const discovery::poll_outcome& outcome, const std::vector<std::string>& errors) {
     if (stopping) return;
     if (!outcome.view) {
-      spdlog::warn("discovery failed: {}", outcome.error);
+      if (auto line = disc_log.on_failure(outcome, std::chrono::steady_clock::now()))
+        spdlog::warn("{}", *line);
+      const bool passive = outcome.failure == discovery::poll_failure::sasl_required;
+      metrics.set_discovery_passive(passive);
+      if (passive) {
+        // The listeners are bound and the bootstrap answers at the Kafka level (ApiVersions):
+        // pass-through clients are served; brokers bind as their responses name them.
+        set_ready(true, "", passive_discovery_note);
+        return;
+      }
       // Keep serving the map we have for a while; not ready once it is stale.
       const auto age = metrics.discovery_age(std::chrono::steady_clock::now());
       const auto stale = std::max<std::chrono::steady_clock::duration>(
@@ -320,6 +356,8 @@ struct proxy_app::impl {
       if (!age || *age > stale) set_ready(false, "discovery failing: " + outcome.error);
       return;
     }
+    disc_log.on_success();
+    metrics.set_discovery_passive(false);
     const bool first = !discovered;
     discovered = true;
     if (first) {
@@ -386,7 +424,7 @@ struct proxy_app::impl {
     std::set<std::int16_t> forbidden(n.forbidden_api_keys.begin(), n.forbidden_api_keys.end());
     ctx.set_forbidden(forbidden);
     brokers->set_static_nodes(static_nodes_from(n));
-    poller->set_settings(poller_settings_from(n));
+    poller->set_settings(discovery_settings(n));
     // What only a restart can change: say so instead of half-applying it.
     std::vector<std::string> fixed;
     if (n.listen != cfg.listen) fixed.emplace_back("listen");
@@ -405,6 +443,7 @@ struct proxy_app::impl {
     if (n.keepalive != cfg.keepalive) fixed.emplace_back("keepalive");
     if (n.proxy_protocol != cfg.proxy_protocol) fixed.emplace_back("proxy_protocol");
     if (n.log.format != cfg.log.format) fixed.emplace_back("log.format");
+    if (n.discovery.sasl != cfg.discovery.sasl) fixed.emplace_back("discovery.sasl");
     std::string list;
     for (const auto& f : fixed) list += (list.empty() ? "" : ", ") + f;
     auto applied = cfg;
@@ -413,6 +452,7 @@ struct proxy_app::impl {
     applied.brokers.static_brokers = n.brokers.static_brokers;
     applied.bootstrap.servers = n.bootstrap.servers;
     applied.discovery = n.discovery;
+    applied.discovery.sasl = cfg.discovery.sasl;  // the login was read at start
     cfg = applied;
     spdlog::info(
         "SIGHUP: reloaded {} (log level, forbidden_api_keys, static brokers, bootstrap "

@@ -29,6 +29,8 @@ admin::status_snapshot build_status(const admin::registry& metrics,
   s.version = KPP_VERSION;
   s.ready = ready.ready;
   s.not_ready_reason = std::move(ready.reason);
+  s.degraded = std::move(ready.degraded);
+  s.discovery_passive = metrics.discovery_passive();
   if (auto age = metrics.discovery_age(now))
     s.discovery_age_seconds = std::chrono::duration<double>(*age).count();
   s.discovery_failures = metrics.discovery_failures();

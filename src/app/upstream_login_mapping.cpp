@@ -7,11 +7,11 @@
 namespace kpp::app {
 
 common::result<login_settings_ptr, std::string> upstream_login_from(
-    const config::upstream_sasl_config& c) {
+    const config::upstream_sasl_config& c, const std::string& key) {
   if (!c.enabled) return login_settings_ptr{};
   const auto mech = auth::parse_mechanism(c.mechanism);
   if (!mech)
-    return std::string("upstream.sasl.mechanism: \"" + c.mechanism +
+    return std::string(key + ".mechanism: \"" + c.mechanism +
                        "\" is not PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
   auto settings = std::make_shared<net::upstream_login_settings>();
   settings->mech = *mech;
@@ -20,11 +20,11 @@ common::result<login_settings_ptr, std::string> upstream_login_from(
     settings->password = c.password;
   } else if (!c.password_file.empty()) {
     auto secret = auth::load_secret_file(c.password_file);
-    if (!secret) return "upstream.sasl.password_file: " + secret.error().detail;
+    if (!secret) return key + ".password_file: " + secret.error().detail;
     settings->password = std::move(*secret);
   } else {
     auto secret = auth::secret_from_env(c.password_env, std::getenv(c.password_env.c_str()));
-    if (!secret) return "upstream.sasl.password_env: " + secret.error().detail;
+    if (!secret) return key + ".password_env: " + secret.error().detail;
     settings->password = std::move(*secret);
   }
   return login_settings_ptr(std::move(settings));

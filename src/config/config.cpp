@@ -137,6 +137,11 @@ std::string to_yaml(const config& c) {
     y << "    - upstream: " << hp(d.upstream) << "\n      dial: " << hp(d.dial) << "\n";
   y << "discovery:\n  metadata_refresh: " << format_duration(c.discovery.metadata_refresh)
     << "\n  client_id: " << quote(c.discovery.client_id) << "\n";
+  {
+    std::string sasl;
+    append_upstream_sasl_yaml(sasl, c.discovery.sasl);  // indented 2: under discovery
+    y << sasl;
+  }
   y << "timeouts:\n  dial: " << format_duration(c.timeouts.dial) << "\n";
   if (c.timeouts.read) y << "  read: " << format_duration(*c.timeouts.read) << "\n";
   if (c.timeouts.write) y << "  write: " << format_duration(*c.timeouts.write) << "\n";

@@ -32,13 +32,9 @@ void check_listener_sasl(const listener_sasl_config& s, std::vector<problem>& ou
                                  s.users_file + "`");
 }
 
-}  // namespace
-
-void check_sasl(const config& c, std::vector<problem>& out) {
-  check_listener_sasl(c.listeners.sasl, out);
-  const auto& s = c.upstream.sasl;
+// upstream.sasl and discovery.sasl: one shape, one set of rules; `key` names the section.
+void check_login(const upstream_sasl_config& s, const std::string& key, std::vector<problem>& out) {
   if (!s.enabled) return;
-  const std::string key = "upstream.sasl";
   auto add = [&out](const std::string& k, const std::string& text) {
     out.push_back({k, k + ": " + text});
   };
@@ -64,6 +60,20 @@ void check_sasl(const config& c, std::vector<problem>& out) {
   if (!s.password_env.empty() && std::getenv(s.password_env.c_str()) == nullptr)
     add(key + ".password_env",
         "environment variable " + s.password_env + " is not set; set it or use password_file");
+}
+
+}  // namespace
+
+void check_sasl(const config& c, std::vector<problem>& out) {
+  check_listener_sasl(c.listeners.sasl, out);
+  check_login(c.upstream.sasl, "upstream.sasl", out);
+  check_login(c.discovery.sasl, "discovery.sasl", out);
+  // One login for discovery, not two that could disagree: upstream.sasl already covers it.
+  if (c.upstream.sasl.enabled && c.discovery.sasl.enabled)
+    out.push_back({"discovery.sasl",
+                   "discovery.sasl: is only for pass-through SASL (clients log in to the "
+                   "brokers themselves); upstream.sasl is set, and discovery already logs in "
+                   "with it: remove discovery.sasl"});
 }
 
 }  // namespace kpp::config

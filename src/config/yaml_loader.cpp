@@ -309,8 +309,9 @@ void read_listener_tls(reader& r, const YAML::Node& n, const std::string& key,
   r.duration(n, "refresh", key + ".refresh", t.refresh, "1m");
 }
 
-void read_upstream_sasl(reader& r, const YAML::Node& n, upstream_sasl_config& s) {
-  const std::string key = "upstream.sasl";
+// upstream.sasl and discovery.sasl share one shape; `key` names the one being read.
+void read_upstream_sasl(reader& r, const YAML::Node& n, upstream_sasl_config& s,
+                        const std::string& key) {
   if (n.IsMap() && reader::present(n["password"])) {
     r.fail(n["password"], key + ".password",
            "is not read from the YAML (the config file is world-readable); put the password in "
@@ -348,7 +349,7 @@ void read_listeners(reader& r, const YAML::Node& n, config& c) {
 
 void read_upstream(reader& r, const YAML::Node& n, config& c) {
   if (!r.map(n, "upstream", {"tls", "sasl"})) return;
-  if (const auto sn = n["sasl"]; reader::present(sn)) read_upstream_sasl(r, sn, c.upstream.sasl);
+  if (const auto sn = n["sasl"]; reader::present(sn)) read_upstream_sasl(r, sn, c.upstream.sasl, "upstream.sasl");
   const auto tn = n["tls"];
   if (!reader::present(tn)) return;
   const std::string key = "upstream.tls";
@@ -573,10 +574,12 @@ void read_sections(reader& r, const YAML::Node& root, config& c) {
     c.bootstrap.listeners.push_back({host_port{c.listen, 9092}, std::nullopt, std::nullopt, std::nullopt});
 
   if (const auto n = root["discovery"];
-      reader::present(n) && r.map(n, "discovery", {"metadata_refresh", "client_id"})) {
+      reader::present(n) && r.map(n, "discovery", {"metadata_refresh", "client_id", "sasl"})) {
     r.duration(n, "metadata_refresh", "discovery.metadata_refresh", c.discovery.metadata_refresh,
                "30s");
     r.string(n, "client_id", "discovery.client_id", c.discovery.client_id, "a client.id");
+    if (const auto sn = n["sasl"]; reader::present(sn))
+      read_upstream_sasl(r, sn, c.discovery.sasl, "discovery.sasl");
   }
   if (const auto n = root["timeouts"];
       reader::present(n) &&

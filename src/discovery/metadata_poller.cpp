@@ -14,6 +14,7 @@
 #include "kpp/net/stream_deadline.h"
 #include "kpp/net/traffic_classifier.h"
 #include "kpp/net/upstream_dialer.h"
+#include "kpp/net/upstream_login.h"
 #include "kpp/protocol/api_table.h"
 #include "kpp/protocol/api_versions_request.h"
 #include "kpp/protocol/api_versions_response.h"
@@ -38,6 +39,7 @@ constexpr std::uint32_t max_response = 64u << 20;
 struct exchange_result {
   byte_buffer payload;
   std::string error;
+  bool closed = false;  // the peer closed (or reset) the connection instead of answering
 };
 
 // One request and its response, both within `timeout`. At the deadline the stream is closed
@@ -70,6 +72,9 @@ asio::awaitable<exchange_result> exchange(net::byte_stream& s, const byte_buffer
     co_return ec;
   };
   const auto r = co_await net::run_with_deadline(s, op, std::chrono::steady_clock::now() + timeout);
+  out.closed = !r.timed_out && size_error.empty() &&
+               (r.ec == asio::error::eof || r.ec == asio::error::connection_reset ||
+                r.ec == asio::error::broken_pipe);
   if (r.timed_out)
     out.error = "no answer within " + std::to_string(timeout.count()) + " ms";
   else if (!size_error.empty())
@@ -94,10 +99,14 @@ asio::awaitable<poll_outcome> metadata_poller::fetch_from(const routing::host_po
   poll_outcome out;
   std::unique_ptr<net::byte_stream> stream;
   const auto address = ctx_.dial_address(server);
+  const auto login = ctx_.upstream_login ? ctx_.upstream_login : settings.login;
   const net::upstream_dialer dialer(
-      {.timeout = settings.timeout, .tls = ctx_.upstream_tls, .login = ctx_.upstream_login});
+      {.timeout = settings.timeout, .tls = ctx_.upstream_tls, .login = login});
+  out.failure = poll_failure::other;
   if (auto err = co_await dialer.connect(stream, address, server.host)) {
     out.error = err->message;
+    if (err->code == net::dial_errc::login_failed || err->code == net::dial_errc::login_timed_out)
+      out.failure = poll_failure::login_failed;
     co_return out;
   }
   net::byte_stream& s = *stream;
@@ -146,6 +155,15 @@ asio::awaitable<poll_outcome> metadata_poller::fetch_from(const routing::host_po
   protocol::encode_request_frame(request, protocol::api_key::metadata, version, ++correlation_,
                                  settings.client_id, *md_body);
   auto md = co_await exchange(s, request, settings.timeout, ctx_.upstream_tls != nullptr);
+  if (md.closed && !login) {
+    // ApiVersions answered, Metadata hung up on: a SASL listener refusing an unauthenticated
+    // request (Kafka's SaslServerAuthenticator, kfake alike).
+    out.failure = poll_failure::sasl_required;
+    out.error = address.str() +
+                ": the broker answered ApiVersions but closed the connection on Metadata: its "
+                "listener requires SASL";
+    co_return out;
+  }
   if (!md.error.empty()) {
     out.error = address.str() + ": Metadata: " + md.error;
     co_return out;
@@ -181,6 +199,7 @@ asio::awaitable<poll_outcome> metadata_poller::fetch_from(const routing::host_po
     co_return out;
   }
   out.view = std::move(cv);
+  out.failure = poll_failure::none;
   co_return out;
 }
 
@@ -189,18 +208,26 @@ asio::awaitable<poll_outcome> metadata_poller::poll_once() {
   const poller_settings settings = settings_;
   poll_outcome result;
   std::string errors;
+  // The round's failure: sasl_required if any server showed it (the cluster answers at the
+  // Kafka level), else login_failed if any, else other.
+  poll_failure failure = poll_failure::other;
   for (const auto& server : settings.bootstrap) {
     auto outcome = co_await fetch_from(server, settings);
     if (outcome.view) {
       result = std::move(outcome);
       break;
     }
+    if (outcome.failure == poll_failure::sasl_required ||
+        (outcome.failure == poll_failure::login_failed && failure == poll_failure::other))
+      failure = outcome.failure;
     errors += (errors.empty() ? "" : "; ") + outcome.error;
   }
   std::vector<std::string> map_errors;
   if (!result.view) {
     result.error = errors.empty() ? "no bootstrap servers configured" : errors;
-    ctx_.metrics->count_discovery_failure();
+    result.failure = failure;
+    // Passive discovery (SASL brokers, no discovery login) is a mode, not a failing round.
+    if (failure != poll_failure::sasl_required) ctx_.metrics->count_discovery_failure();
     if (on_poll_) on_poll_(result, map_errors);
     co_return result;
   }
@@ -241,11 +268,14 @@ asio::awaitable<void> metadata_poller::run() {
           failure);
       ctx_.metrics->count_discovery_failure();
       outcome.error = "internal error: " + failure;
+      outcome.failure = poll_failure::other;
       if (on_poll_) on_poll_(outcome, {});
     }
-    // Retry quickly while failing: readiness waits on the first success.
-    const auto wait = outcome.view ? settings_.refresh
-                                   : std::min(settings_.refresh, std::chrono::milliseconds(1000));
+    // Retry quickly while failing: readiness waits on the first success. Passive discovery
+    // (the brokers require SASL, discovery has no login) will not change any sooner.
+    const bool settled = outcome.view || outcome.failure == poll_failure::sasl_required;
+    const auto wait =
+        settled ? settings_.refresh : std::min(settings_.refresh, std::chrono::milliseconds(1000));
     timer.expires_after(wait);
     error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -283,9 +284,36 @@ TEST_F(CheckCommand, SaslListenerListsItsMechanisms) {
   EXPECT_NE(r.output.find(sasl.address(0) + ": SASL required"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("PLAIN"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("SCRAM-SHA-256"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("fix: point bootstrap.servers at a broker listener without SASL"),
+  EXPECT_NE(r.output.find("fix: the proxy has no SASL login of its own (pass-through: clients "
+                          "log in through it, and that works), so neither check nor discovery can "
+                          "list the brokers: set discovery.sasl"),
             std::string::npos)
       << r.output;
+}
+
+// Pass-through SASL with discovery.sasl: check logs in as discovery does and verifies the map.
+TEST_F(CheckCommand, SaslListenerWithDiscoverySaslIsVerified) {
+  kfake_options opts;
+  opts.brokers = 2;
+  opts.extra_args = {"-sasl", "SCRAM-SHA-512:u:p"};
+  kfake_cluster sasl(opts);
+  ASSERT_TRUE(sasl.ok()) << sasl.output();
+  const auto pw = write_temp("discovery-password", "p\n");
+  ::chmod(pw.c_str(), 0600);
+  auto p = node_id_proxy::for_cluster(sasl.address(0), 1);
+  auto yaml = p.yaml();
+  const std::string setup_discovery = "discovery:\n  metadata_refresh: 1s\n";
+  const auto at = yaml.find(setup_discovery);
+  ASSERT_NE(at, std::string::npos) << yaml;
+  yaml.replace(at, setup_discovery.size(),
+               "discovery:\n  sasl:\n    mechanism: SCRAM-SHA-512\n    username: u\n"
+               "    password_file: " +
+                   pw + "\n");
+  auto r = run_check(yaml);
+  std::filesystem::remove(pw);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("SASL required"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("All checks passed."), std::string::npos) << r.output;
 }
 
 TEST_F(CheckCommand, AdvertisedNameThatDoesNotResolve) {

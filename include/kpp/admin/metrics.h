@@ -181,6 +181,10 @@ class registry {
     discovery_succeeded(std::chrono::system_clock::now(), std::chrono::steady_clock::now());
   }
   void count_discovery_failure() noexcept { discovery_failures_.add(); }
+  // Passive discovery: the brokers require SASL and discovery has no login (pass-through SASL
+  // without discovery.sasl), so brokers are learnt only from the responses clients receive.
+  void set_discovery_passive(bool passive) noexcept { discovery_passive_.set(passive ? 1 : 0); }
+  [[nodiscard]] bool discovery_passive() const noexcept { return discovery_passive_.value() != 0; }
   void set_broker_count(std::size_t n) noexcept { brokers_.set(static_cast<std::int64_t>(n)); }
   void count_port_map_change() noexcept { port_map_changes_.add(); }
   void count_port_collision() noexcept { port_collisions_.add(); }
@@ -270,6 +274,7 @@ class registry {
   std::atomic<bool> discovery_ever_succeeded_{false};
   counter discovery_failures_;
   gauge brokers_;
+  gauge discovery_passive_;
   counter port_map_changes_;
   counter port_collisions_;
   counter brokers_out_of_range_;

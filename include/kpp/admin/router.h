@@ -28,6 +28,7 @@ struct admin_state {
   admin_paths paths;
   bool ready = false;
   std::string not_ready_reason;  // human-readable, shown in the 503 body
+  std::string degraded;          // ready but degraded: shown in the 200 body
   // Appends Prometheus text (e.g. registry::render_prometheus) to its argument.
   std::function<void(std::string&)> render_metrics;
   // Builds the status page's snapshot; called only for the status paths.

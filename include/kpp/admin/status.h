@@ -38,6 +38,8 @@ struct status_snapshot {
   std::string version;
   bool ready = false;
   std::string not_ready_reason;
+  std::string degraded;  // ready, but serving less than it could (e.g. passive discovery)
+  bool discovery_passive = false;
   std::optional<double> discovery_age_seconds;  // empty: no discovery yet
   std::uint64_t discovery_failures = 0;
   std::int64_t connections_open = 0;

@@ -16,6 +16,7 @@ namespace kpp::app {
 struct readiness {
   bool ready = false;
   std::string reason;
+  std::string degraded;  // while ready: what it cannot do (e.g. passive discovery)
 };
 
 // `brokers` may be null (before start). `history` turns error totals into recent counts.

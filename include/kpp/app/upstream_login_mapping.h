@@ -14,10 +14,10 @@ namespace kpp::app {
 
 using login_settings_ptr = std::shared_ptr<const net::upstream_login_settings>;
 
-// nullptr when upstream.sasl is off; an error sentence (naming the key) when the secret
-// cannot be had.
+// nullptr when the section is off; an error sentence (naming the key) when the secret cannot
+// be had. `key`: upstream.sasl, or discovery.sasl (the same shape).
 [[nodiscard]] common::result<login_settings_ptr, std::string> upstream_login_from(
-    const config::upstream_sasl_config& c);
+    const config::upstream_sasl_config& c, const std::string& key = "upstream.sasl");
 
 // listeners.sasl with its mechanisms parsed.
 [[nodiscard]] common::result<net::client_auth_settings, std::string> client_auth_from(

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kpp/config/duration.h"
+#include "kpp/config/sasl_config.h"
 #include "kpp/config/sni_config.h"
 #include "kpp/config/tls_config.h"
 #include "kpp/protocol/cidr.h"
@@ -95,6 +96,10 @@ struct brokers_config {
 struct discovery_config {
   millis metadata_refresh = 30s;
   std::string client_id = "kafka-psc-proxy";  // client.id of the proxy's own Metadata requests
+  // discovery.sasl: in pass-through mode (no upstream.sasl) the login of the proxy's own
+  // discovery connections only; client sessions stay pass-through. Off: discovery goes
+  // unauthenticated and, against a SASL-only listener, is passive (see metadata_poller).
+  upstream_sasl_config sasl;
   friend bool operator==(const discovery_config&, const discovery_config&) = default;
 };
 

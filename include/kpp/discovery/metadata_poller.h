@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,9 +31,24 @@ struct cluster_view {
   routing::host_port answered_by;
 };
 
+// Why a round found no view, as far as it matters to readiness and the log.
+enum class poll_failure : std::uint8_t {
+  none,
+  // A bootstrap server answered ApiVersions, then closed the connection on Metadata, and
+  // discovery had no login: its listener requires SASL (Kafka and kfake answer ApiVersions
+  // before authentication and hang up on anything else). In pass-through SASL this is
+  // expected without discovery.sasl: brokers are learnt from the responses clients receive.
+  sasl_required,
+  // Discovery's own login (upstream.sasl or discovery.sasl) was refused or broke off.
+  login_failed,
+  // No bootstrap server answered at the Kafka level, or an answer was unusable.
+  other,
+};
+
 struct poll_outcome {
   std::optional<cluster_view> view;
   std::string error;  // every bootstrap server's failure, when view is empty
+  poll_failure failure = poll_failure::none;  // none when view is set
 };
 
 struct poller_settings {
@@ -41,6 +57,9 @@ struct poller_settings {
   std::chrono::milliseconds timeout{10000};
   std::chrono::milliseconds removal_grace{300000};
   std::string client_id = "kafka-psc-proxy";
+  // discovery.sasl: discovery's own login when upstream.sasl is off (pass-through SASL).
+  // upstream.sasl, when set (ctx.upstream_login), wins: it is every connection's login.
+  std::shared_ptr<const net::upstream_login_settings> login;
 };
 
 class metadata_poller {
@@ -52,6 +71,8 @@ class metadata_poller {
   // the broker map. Returns what was seen.
   boost::asio::awaitable<poll_outcome> poll_once();
   // poll_once now, then every refresh interval (faster while failing) until stop().
+  // While the brokers require SASL and discovery has no login (poll_failure::sasl_required)
+  // it retries at the refresh interval, not faster: nothing will change sooner.
   boost::asio::awaitable<void> run();
   void stop() { stopped_ = true; }
   // SIGHUP: the next round uses these; a round in progress finishes with its own copy.

@@ -40,6 +40,14 @@ TEST(Router, ReadyWhenReady) {
   EXPECT_EQ(res.body(), "ready\n");
 }
 
+TEST(Router, ReadyButDegradedSaysWhyIn200) {
+  auto state = make_state(true);
+  state.degraded = "discovery is passive";
+  auto res = route(make_request(http::verb::get, "/ready"), state);
+  EXPECT_EQ(res.result(), http::status::ok);
+  EXPECT_EQ(res.body(), "ready (degraded: discovery is passive)\n");
+}
+
 TEST(Router, NotReadyIs503WithReason) {
   auto res = route(make_request(http::verb::get, "/ready"),
                    make_state(false, "discovery has not succeeded yet"));

@@ -91,7 +91,8 @@ TEST(StatusPage, JsonCarriesTheSameData) {
   EXPECT_EQ(res[http::field::content_type], "application/json");
   EXPECT_EQ(res.body(),
             R"({"version":"1.2.3","ready":{"ready":false,"reason":"some brokers have no listener: )"
-            R"(broker 7 <port 70000>"},"discovery":{"age_seconds":2.5,"failures_total":3},)"
+            R"(broker 7 <port 70000>","degraded":""},"discovery":{"age_seconds":2.5,)"
+            R"("failures_total":3,"passive":false},)"
             R"("connections":{"open":4,"max":10000},"map_hash":11259375,"brokers":[)"
             R"({"node_id":1,"upstream":"10.0.0.1:9092","listen":"0.0.0.0:30001",)"
             R"("advertised":"b1.example.com:30001","connections_open":3,"connections_total":10,)"

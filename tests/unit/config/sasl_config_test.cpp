@@ -125,6 +125,65 @@ TEST_F(SaslConfig, RoundTripsThroughToYaml) {
   EXPECT_EQ(again->upstream.sasl, c->upstream.sasl);
 }
 
+// discovery.sasl: the proxy's own discovery login in pass-through mode, upstream.sasl's shape.
+TEST_F(SaslConfig, DiscoverySaslFromYaml) {
+  auto c = load_yaml_string(std::string(base) +
+                            "discovery:\n  sasl:\n    mechanism: SCRAM-SHA-256\n    username: "
+                            "watcher\n    password_file: " +
+                            p("pw") + "\n");
+  ASSERT_TRUE(c) << c.error().message;
+  const auto& s = c->discovery.sasl;
+  EXPECT_TRUE(s.enabled);
+  EXPECT_EQ(s.mechanism, "SCRAM-SHA-256");
+  EXPECT_EQ(s.username, "watcher");
+  EXPECT_EQ(s.password_file, p("pw"));
+  EXPECT_FALSE(c->upstream.sasl.enabled);  // client sessions stay pass-through
+  auto again = load_yaml_string(to_yaml(*c));
+  ASSERT_TRUE(again) << again.error().message << "\n" << to_yaml(*c);
+  EXPECT_EQ(again->discovery.sasl, s);
+  auto off = load_yaml_string(base);
+  ASSERT_TRUE(off) << off.error().message;
+  EXPECT_FALSE(off->discovery.sasl.enabled);
+}
+
+TEST_F(SaslConfig, DiscoverySaslProblemsNameTheirKey) {
+  struct row {
+    std::string sasl;
+    const char* message;
+  };
+  for (const auto& r : std::vector<row>{
+           {"    username: u\n    password: hunter2\n",
+            "discovery.sasl.password: is not read from the YAML"},
+           {"    mechanism: GSSAPI\n    username: u\n    password_file: " + p("pw") + "\n",
+            "discovery.sasl.mechanism: \"GSSAPI\" is not supported"},
+           {"    password_file: " + p("pw") + "\n", "discovery.sasl.username: is missing"},
+           {"    username: u\n", "discovery.sasl.password_file: is missing"},
+           {"    username: u\n    password_env: KPP_TEST_DISCOVERY_PW_UNSET\n",
+            "discovery.sasl.password_env: environment variable KPP_TEST_DISCOVERY_PW_UNSET is not "
+            "set"},
+           {"    username: u\n    password_file: " + p("pw") + "\n    bogus: 1\n",
+            "discovery.sasl"},
+       }) {
+    auto c = load_yaml_string(std::string(base) + "discovery:\n  sasl:\n" + r.sasl);
+    ASSERT_FALSE(c) << r.sasl;
+    EXPECT_THAT(c.error().message, HasSubstr(r.message));
+    EXPECT_THAT(c.error().message, Not(HasSubstr("hunter2")));
+    EXPECT_EQ(c.error().exit_code, 2);
+  }
+}
+
+TEST_F(SaslConfig, DiscoverySaslWithUpstreamSaslIsRefused) {
+  auto c = load_yaml_string(std::string(base) + "upstream:\n  sasl:\n    username: u\n" +
+                            "    password_file: " + p("pw") + "\n" +
+                            "discovery:\n  sasl:\n    username: w\n    password_file: " +
+                            p("pw") + "\n");
+  ASSERT_FALSE(c);
+  EXPECT_THAT(c.error().message,
+              HasSubstr("discovery.sasl: is only for pass-through SASL (clients log in to the "
+                        "brokers themselves); upstream.sasl is set"));
+  EXPECT_EQ(c.error().exit_code, 2);
+}
+
 TEST_F(SaslConfig, GrepplabsSaslFlagsMapToUpstreamSasl) {
   std::vector<std::string> notices;
   auto c = parse_server_flags(with_base({"--sasl-enable", "--sasl-username", "alice",
