@@ -102,7 +102,7 @@ asan_units=(kpp_protocol_tests kpp_routing_tests kpp_config_tests kpp_admin_test
 asan_integration=(bad_input metadata_rewrite produce_consume mismatch_diagnostics proxy_protocol
                   kfake_raw_protocol lifecycle session_defects tls first_bytes sni_routing
                   sasl_upstream_login sasl_client_auth sasl_reauthentication upstream_tls
-                  discovery_sasl)
+                  discovery_sasl sasl_passthrough_tls)
 # Not meaningful under ASan: its allocator reserves terabytes of address space, so RLIMIT_AS
 # cannot make one allocation fail; and its RSS says nothing about the release build's.
 asan_excluded='SessionDefects\.AnExceptionInASessionClosesOnlyThatSession|UpstreamTlsIdle\.'

@@ -1,0 +1,63 @@
+// A loopback "broker" whose answers the test scripts, for raw protocol tests that need an
+// upstream doing exactly one odd thing (TLS bytes, raw SASL tokens): `respond` sees what a
+// connection sent so far (and consumes what it handled) and says what to write back and
+// whether to hang up. Plaintext only. With the frame helpers such a script needs.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/raw_client.h"
+
+namespace kpp::test {
+
+struct fake_reply {
+  bytes data;
+  bool close = false;
+};
+using fake_script = std::function<fake_reply(bytes& inbox)>;
+
+class fake_broker {
+ public:
+  explicit fake_broker(fake_script respond);
+  ~fake_broker();
+  fake_broker(const fake_broker&) = delete;
+  fake_broker& operator=(const fake_broker&) = delete;
+
+  [[nodiscard]] std::uint16_t port() const { return port_; }
+  [[nodiscard]] std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  struct conn {
+    int fd;
+    bytes inbox;
+  };
+  void loop();
+
+  fake_script respond_;
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::vector<conn> conns_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// Takes one whole frame's payload off the front of `inbox`, if one is there.
+std::optional<bytes> take_frame(bytes& inbox);
+// `payload` with its 4-byte size in front.
+bytes framed(const bytes& payload);
+// A Kafka STRING: int16 length, then the bytes.
+void put_string(bytes& b, const std::string& s);
+bytes text_bytes(const std::string& s);
+
+// SaslHandshake v0/v1 response payload (response header v0): correlation id, error code,
+// the mechanisms the broker enables.
+bytes sasl_handshake_response(std::int32_t corr, std::int16_t error,
+                              const std::vector<std::string>& mechanisms);
+
+}  // namespace kpp::test
