@@ -1,5 +1,6 @@
 // SASL_SSL passthrough with the client leg in TLS: the proxy terminates TLS (a listener with a
-// `tls:` block) and passes the SASL exchange to a plaintext scripted broker byte for byte:
+// `tls:` block) and passes the SASL exchange to a scripted broker byte for byte, over a
+// plaintext upstream leg and over a TLS one (upstream.tls, the fake broker serving TLS):
 // SaslHandshake v0 followed by raw length-prefixed tokens with no Kafka header, and
 // SaslHandshake v1 + SaslAuthenticate. After the exchange, Kafka request parsing must resume
 // (an ApiVersions is answered with its own correlation id). The plaintext counterpart is in
@@ -181,13 +182,15 @@ struct seen_frames {
   }
 };
 
-class SaslPassthroughOverClientTls : public ::testing::Test {
+// The parameter: the upstream leg speaks TLS too (upstream.tls to a TLS fake broker).
+class SaslPassthroughOverClientTls : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     KPP_REQUIRE_TOOL(run_quietly("openssl version"), "openssl", "apt-get install openssl");
     ASSERT_TRUE(certs_.ok());
     ASSERT_TRUE(certs_.make_ca("ca"));
     ASSERT_TRUE(certs_.make_server("ca", "server", 1001));
+    ASSERT_TRUE(certs_.make_server("ca", "broker", 2002));
   }
   void TearDown() override {
     if (proxy_) {
@@ -195,7 +198,14 @@ class SaslPassthroughOverClientTls : public ::testing::Test {
     }
   }
 
-  // The proxy with one TLS bootstrap listener in front of `upstream` (plaintext).
+  // How the fake broker listens: TLS with its own certificate when the upstream leg is TLS.
+  [[nodiscard]] std::optional<fake_tls_files> upstream_tls() const {
+    if (!GetParam()) return std::nullopt;
+    return fake_tls_files{certs_.path("broker.pem"), certs_.path("broker.key")};
+  }
+
+  // The proxy with one TLS bootstrap listener in front of `upstream`; upstream.tls (trusting
+  // the test CA, verifying the broker as 127.0.0.1) when the upstream leg is TLS.
   void start(const fake_broker& upstream) {
     // Bootstrap, admin, then two broker ports (unused: discovery never succeeds against a fake).
     const auto first = free_port_run(4);
@@ -208,7 +218,10 @@ class SaslPassthroughOverClientTls : public ::testing::Test {
         "\n  port_range: 2\n  listen_host: 127.0.0.1\n  advertised_host: localhost\n" +
         "admin:\n  address: 127.0.0.1:" + std::to_string(admin_port_) +
         "\nlog:\n  level: debug\ntls:\n  cert_file: " + certs_.path("server.pem") +
-        "\n  key_file: " + certs_.path("server.key") + "\n  refresh: 0s\n";
+        "\n  key_file: " + certs_.path("server.key") + "\n  refresh: 0s\n" +
+        (GetParam()
+             ? "upstream:\n  tls:\n    enabled: true\n    ca_file: " + certs_.path("ca.pem") + "\n"
+             : std::string());
     proxy_.emplace(proxy_process::with_yaml(yaml));
     // Discovery cannot succeed against a fake, so /ready stays red: wait for the listener.
     ASSERT_TRUE(proxy_->wait_for_output("bootstrap listener on")) << proxy_->output();
@@ -288,11 +301,12 @@ bytes handshake_request_body(const std::string& mechanism) {
 
 // SaslHandshake v0 for PLAIN, then the one raw token (answered by an empty one, as a PLAIN
 // server does), then Kafka again: the TLS version of the plaintext test.
-TEST_F(SaslPassthroughOverClientTls, HandshakeV0PlainRawTokenThenKafkaResumes) {
+TEST_P(SaslPassthroughOverClientTls, HandshakeV0PlainRawTokenThenKafkaResumes) {
   const auto token = text_bytes(std::string("\0alice\0secret", 13));
   seen_frames raw;
   seen_frames kafka;
-  fake_broker upstream(sasl_script({"PLAIN"}, {bytes{}}, {}, raw, kafka));
+  fake_broker upstream(sasl_script({"PLAIN"}, {bytes{}}, {}, raw, kafka), upstream_tls());
+  ASSERT_TRUE(upstream.ok()) << upstream.error();
   ASSERT_NO_FATAL_FAILURE(start(upstream));
 
   auto c = connect();
@@ -314,7 +328,7 @@ TEST_F(SaslPassthroughOverClientTls, HandshakeV0PlainRawTokenThenKafkaResumes) {
 // SaslHandshake v0 with a multi-round mechanism: SCRAM-shaped tokens both ways, non-empty
 // answers, and a GSSAPI-sized token larger than one TLS record (16 KiB), so the proxy meets it
 // in several decrypted pieces. Every token arrives as sent, every answer comes back as sent.
-TEST_F(SaslPassthroughOverClientTls, HandshakeV0MultiRoundRawTokensBothWaysThenKafkaResumes) {
+TEST_P(SaslPassthroughOverClientTls, HandshakeV0MultiRoundRawTokensBothWaysThenKafkaResumes) {
   const std::vector<bytes> tokens{
       text_bytes("n,,n=alice,r=fyko+d2lbbFgONRv9qkxdawL"),
       text_bytes(
@@ -325,7 +339,8 @@ TEST_F(SaslPassthroughOverClientTls, HandshakeV0MultiRoundRawTokensBothWaysThenK
       text_bytes("v=rmF9pqV8S7suAoZWja4dJRkFsKQ="), bytes(30000, 0x5a)};
   seen_frames raw;
   seen_frames kafka;
-  fake_broker upstream(sasl_script({"SCRAM-SHA-256"}, answers, {}, raw, kafka));
+  fake_broker upstream(sasl_script({"SCRAM-SHA-256"}, answers, {}, raw, kafka), upstream_tls());
+  ASSERT_TRUE(upstream.ok()) << upstream.error();
   ASSERT_NO_FATAL_FAILURE(start(upstream));
 
   auto c = connect();
@@ -349,7 +364,7 @@ TEST_F(SaslPassthroughOverClientTls, HandshakeV0MultiRoundRawTokensBothWaysThenK
 
 // SaslHandshake v1 + two SaslAuthenticate v1 rounds (KIP-152 framing): every request reaches the
 // broker and every response reaches the client exactly as sent; then Kafka goes on.
-TEST_F(SaslPassthroughOverClientTls, HandshakeV1AndSaslAuthenticateV1ThenKafkaResumes) {
+TEST_P(SaslPassthroughOverClientTls, HandshakeV1AndSaslAuthenticateV1ThenKafkaResumes) {
   const std::vector<bytes> client_tokens{
       text_bytes("n,,n=alice,r=rOprNGfwEbeRWgbNEkqO"),
       text_bytes("c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+"
@@ -360,7 +375,9 @@ TEST_F(SaslPassthroughOverClientTls, HandshakeV1AndSaslAuthenticateV1ThenKafkaRe
       text_bytes("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")};
   seen_frames raw;
   seen_frames kafka;
-  fake_broker upstream(sasl_script({"SCRAM-SHA-256"}, {}, server_tokens, raw, kafka));
+  fake_broker upstream(sasl_script({"SCRAM-SHA-256"}, {}, server_tokens, raw, kafka),
+                       upstream_tls());
+  ASSERT_TRUE(upstream.ok()) << upstream.error();
   ASSERT_NO_FATAL_FAILURE(start(upstream));
 
   auto c = connect();
@@ -397,5 +414,10 @@ TEST_F(SaslPassthroughOverClientTls, HandshakeV1AndSaslAuthenticateV1ThenKafkaRe
   }
   EXPECT_EQ(sasl_seen, sent) << "a SASL request was altered on its way to the broker";
 }
+
+INSTANTIATE_TEST_SUITE_P(UpstreamLeg, SaslPassthroughOverClientTls, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& leg) {
+                           return std::string(leg.param ? "TlsUpstream" : "PlaintextUpstream");
+                         });
 
 }  // namespace
