@@ -4,13 +4,7 @@
 // connection (except SASL, which passes through), and nothing else: the proxy stays healthy.
 // Each test prints the proxy's line to stdout so the lead can quote it.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <functional>
 #include <iostream>
 #include <mutex>
 #include <optional>
