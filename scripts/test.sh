@@ -80,17 +80,21 @@ stamp "release build, the commands docker/Dockerfile runs"
 release_cmd='cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DKPP_TESTS=OFF -DKPP_BENCH=OFF'
 grep -qF -- "$release_cmd" docker/Dockerfile || { echo "docker/Dockerfile no longer runs: $release_cmd"; exit 1; }
 ${release_cmd/-B build/-B build-release} -DKPP_WERROR=OFF -DKPP_SANITIZE=OFF -DKPP_FUZZ=OFF >/dev/null
-# product_compile_commands DIR: the product's compile commands, with DIR's path and -Werror taken out.
+# product_compile_commands DIR: the compile command of every product source (src/), with
+# DIR's path and -Werror taken out; one per line, as CMake writes compile_commands.json.
 product_compile_commands() {
-  grep -o '"command": "[^"]*/src/[^"]*\.cpp"' "$1/compile_commands.json" |
+  grep -E '^ *"command": .* -c [^ ]*/src/[^ ]*\.cpp",$' "$1/compile_commands.json" |
     sed -e "s#$root/$1#BUILD#g" -e 's/ -Werror//' | sort
 }
-if ! diff <(product_compile_commands build) <(product_compile_commands build-release) >/dev/null; then
-  diff <(product_compile_commands build) <(product_compile_commands build-release) | head -20
-  echo "docker/Dockerfile's build compiles the product differently from the tested build/ (above)"
+product_sources=$(find src -name '*.cpp' | wc -l)
+tested=$(product_compile_commands build | wc -l)
+if ((tested != product_sources)) ||
+    ! diff <(product_compile_commands build) <(product_compile_commands build-release); then
+  echo "docker/Dockerfile's build must compile the $product_sources product sources as the tested" \
+    "build/ did (found $tested in build/; the differences are above)"
   exit 1
 fi
-echo "the Dockerfile's build compiles $(product_compile_commands build | wc -l) product sources as the tested build did"
+echo "the Dockerfile's build compiles all $product_sources product sources as the tested build did"
 build/kafka-psc-proxy --version
 
 # Under the sanitizers: the proxy binary and every unit test are built instrumented. The
