@@ -225,6 +225,36 @@ void print_phase(const std::string& title, const series& s, const std::vector<co
 
 }  // namespace
 
+kgo_series run_kgo_rotated(const std::vector<modern_path>& started, const modern_options& o,
+                           pid_t kfake, const std::string& topic_prefix) {
+  const std::uint64_t records = (o.bytes_per_phase + o.record - 1) / o.record;
+  std::printf("  %llu records of %zu B per phase (%.2f GB), %d repetitions, paths rotated\n",
+              static_cast<unsigned long long>(records), o.record,
+              static_cast<double>(records * o.record) / 1e9, o.reps);
+  kgo_series out;
+  out.produce.assign(started.size(), std::vector<run_result>(static_cast<std::size_t>(o.reps)));
+  out.consume = out.produce;
+  for (int rep = 0; rep < o.reps; ++rep) {
+    for (std::size_t k = 0; k < started.size(); ++k) {
+      const std::size_t i = (k + static_cast<std::size_t>(rep)) % started.size();
+      const auto& mp = started[i];
+      const std::string topic = topic_prefix + mp.p.name + "-" + std::to_string(rep);
+      auto& pr = out.produce[i][static_cast<std::size_t>(rep)];
+      pr = kgo_phase(mp, o, kfake, topic, true, records);
+      if (pr.ok)
+        out.consume[i][static_cast<std::size_t>(rep)] =
+            kgo_phase(mp, o, kfake, topic, false, records);
+      const auto& cr = out.consume[i][static_cast<std::size_t>(rep)];
+      std::printf("  [rep %d %-11s produce %s, consume %s]\n", rep + 1, mp.p.name.c_str(),
+                  pr.ok ? (std::to_string(static_cast<int>(pr.mb_per_s())) + " MB/s").c_str()
+                        : pr.error.c_str(),
+                  cr.ok ? (std::to_string(static_cast<int>(cr.mb_per_s())) + " MB/s").c_str()
+                        : (pr.ok ? cr.error.c_str() : "skipped"));
+    }
+  }
+  return out;
+}
+
 modern_findings run_modern(const modern_options& o) {
   modern_findings f;
   std::printf("\n== modern protocol: kgo-bench (flexible Produce/Fetch) against kfake-broker ==\n");
@@ -258,30 +288,7 @@ modern_findings run_modern(const modern_options& o) {
   std::vector<const path*> paths;
   for (const auto& mp : started) paths.push_back(&mp.p);
 
-  const std::uint64_t records = (o.bytes_per_phase + o.record - 1) / o.record;
-  std::printf("  %llu records of %zu B per phase (%.2f GB), %d repetitions, paths rotated\n",
-              static_cast<unsigned long long>(records), o.record,
-              static_cast<double>(records * o.record) / 1e9, o.reps);
-  series produce(paths.size(), std::vector<run_result>(static_cast<std::size_t>(o.reps)));
-  series consume = produce;
-  for (int rep = 0; rep < o.reps; ++rep) {
-    for (std::size_t k = 0; k < paths.size(); ++k) {
-      const std::size_t i = (k + static_cast<std::size_t>(rep)) % paths.size();
-      const auto& mp = started[i];
-      const std::string topic = "modern-" + mp.p.name + "-" + std::to_string(rep);
-      auto& pr = produce[i][static_cast<std::size_t>(rep)];
-      pr = kgo_phase(mp, o, kfake.pid(), topic, true, records);
-      if (pr.ok)
-        consume[i][static_cast<std::size_t>(rep)] =
-            kgo_phase(mp, o, kfake.pid(), topic, false, records);
-      const auto& cr = consume[i][static_cast<std::size_t>(rep)];
-      std::printf("  [rep %d %-11s produce %s, consume %s]\n", rep + 1, mp.p.name.c_str(),
-                  pr.ok ? (std::to_string(static_cast<int>(pr.mb_per_s())) + " MB/s").c_str()
-                        : pr.error.c_str(),
-                  cr.ok ? (std::to_string(static_cast<int>(cr.mb_per_s())) + " MB/s").c_str()
-                        : (pr.ok ? cr.error.c_str() : "skipped"));
-    }
-  }
+  const auto [produce, consume] = run_kgo_rotated(started, o, kfake.pid(), "modern-");
   print_phase("modern produce (kgo-bench, acks=leader, 1 KiB, uncompressed)", produce, paths,
               f.produce_cpu, f.produce_tput);
   print_phase("modern consume (kgo-bench, Fetch v12+, fetch.max.bytes 50 MiB)", consume, paths,

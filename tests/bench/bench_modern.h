@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bench_paths.h"
 #include "bench_report.h"
@@ -36,6 +37,14 @@ struct modern_path {
 // CPU of the proxy, kfake (`kfake` pid) and kgo-bench.
 run_result kgo_phase(const modern_path& mp, const modern_options& o, pid_t kfake,
                      const std::string& topic, bool produce, std::uint64_t records);
+// Every path in `started`: a produce phase then a consume phase of `o.bytes_per_phase`, `o.reps`
+// times, the order rotated each repetition (a path does not always run first); topics are
+// `topic_prefix` + path name + repetition. Prints a line per run.
+struct kgo_series {
+  series produce, consume;
+};
+kgo_series run_kgo_rotated(const std::vector<modern_path>& started, const modern_options& o,
+                           pid_t kfake, const std::string& topic_prefix);
 // Prints the paired per-repetition ratios a/b of `m` and returns their median.
 std::optional<double> ratio_to(const series& s, const std::vector<const path*>& paths,
                                const std::string& a, const std::string& b, const metric& m);

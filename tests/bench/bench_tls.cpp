@@ -333,30 +333,7 @@ void run_kgo(const tls_options& o, const tls_material& m, tls_findings& f) {
 
   modern_options ko = mo;
   ko.tls_ca = m.ca();
-  const std::uint64_t records = (mo.bytes_per_phase + mo.record - 1) / mo.record;
-  std::printf("  %llu records of %zu B per phase (%.2f GB), %d repetitions, paths rotated\n",
-              static_cast<unsigned long long>(records), mo.record,
-              static_cast<double>(records * mo.record) / 1e9, mo.reps);
-  series produce(paths.size(), std::vector<run_result>(static_cast<std::size_t>(mo.reps)));
-  series consume = produce;
-  for (int rep = 0; rep < mo.reps; ++rep) {
-    for (std::size_t k = 0; k < paths.size(); ++k) {
-      const std::size_t i = (k + static_cast<std::size_t>(rep)) % paths.size();
-      const auto& mp = started[i];
-      const std::string topic = "tls-" + mp.p.name + "-" + std::to_string(rep);
-      auto& pr = produce[i][static_cast<std::size_t>(rep)];
-      pr = kgo_phase(mp, ko, kfake.pid(), topic, true, records);
-      if (pr.ok)
-        consume[i][static_cast<std::size_t>(rep)] =
-            kgo_phase(mp, ko, kfake.pid(), topic, false, records);
-      const auto& cr = consume[i][static_cast<std::size_t>(rep)];
-      std::printf("  [rep %d %-11s produce %s, consume %s]\n", rep + 1, mp.p.name.c_str(),
-                  pr.ok ? (std::to_string(static_cast<int>(pr.mb_per_s())) + " MB/s").c_str()
-                        : pr.error.c_str(),
-                  cr.ok ? (std::to_string(static_cast<int>(cr.mb_per_s())) + " MB/s").c_str()
-                        : (pr.ok ? cr.error.c_str() : "skipped"));
-    }
-  }
+  const auto [produce, consume] = run_kgo_rotated(started, ko, kfake.pid(), "tls-");
   print_kgo_phase("TLS produce (kgo-bench, acks=leader, 1 KiB incompressible)", produce, paths,
                   f.produce_cpu, f.produce_tput, f.sni_produce_cpu);
   print_kgo_phase("TLS consume (kgo-bench, Fetch v12+, fetch.max.bytes 50 MiB)", consume, paths,
