@@ -366,8 +366,8 @@ asio::awaitable<probe_result> probe_kafka(routing::host_port address, probe_opti
       std::string list;
       for (const auto& m : r.sasl_mechanisms) list += (list.empty() ? "" : ", ") + m;
       r.outcome = probe_outcome::sasl_required;
-      r.detail = "Metadata: refused before authentication; the listener requires SASL (" + list +
-                 ")";
+      r.detail =
+          "Metadata: refused before authentication; the listener requires SASL (" + list + ")";
       co_return r;
     }
   }

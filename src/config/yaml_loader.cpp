@@ -256,7 +256,8 @@ void read_min_version(reader& r, const YAML::Node& n, const std::string& key,
     if (auto m = parse_tls_min_version(*s))
       out = *m;
     else
-      r.fail(v, key + ".min_version", "\"" + *s + "\" is not a TLS version; expected \"1.2\" or \"1.3\"");
+      r.fail(v, key + ".min_version",
+             "\"" + *s + "\" is not a TLS version; expected \"1.2\" or \"1.3\"");
   }
 }
 
@@ -282,7 +283,8 @@ void read_listener_tls(reader& r, const YAML::Node& n, const std::string& key,
       if (auto v = parse_tls_client_auth(*s))
         t.client_auth = *v;
       else
-        r.fail(a, key + ".client_auth", "\"" + *s + "\" is not valid; expected none, request or require");
+        r.fail(a, key + ".client_auth",
+               "\"" + *s + "\" is not valid; expected none, request or require");
     }
   }
   if (const auto subs = n["allowed_client_subjects"];
@@ -291,8 +293,9 @@ void read_listener_tls(reader& r, const YAML::Node& n, const std::string& key,
     for (std::size_t i = 0; i < subs.size(); ++i) {
       const auto sk = key + ".allowed_client_subjects[" + std::to_string(i) + "]";
       const auto e = subs[i];
-      if (!r.map(e, sk, {"common_name", "country", "province", "locality", "organization",
-                         "organizational_unit"}))
+      if (!r.map(e, sk,
+                 {"common_name", "country", "province", "locality", "organization",
+                  "organizational_unit"}))
         continue;
       client_subject cs;
       r.string(e, "common_name", sk + ".common_name", cs.common_name, "a common name");
@@ -300,8 +303,8 @@ void read_listener_tls(reader& r, const YAML::Node& n, const std::string& key,
       read_names(r, e, "province", sk + ".province", cs.province, "values");
       read_names(r, e, "locality", sk + ".locality", cs.locality, "values");
       read_names(r, e, "organization", sk + ".organization", cs.organization, "values");
-      read_names(r, e, "organizational_unit", sk + ".organizational_unit",
-                 cs.organizational_unit, "values");
+      read_names(r, e, "organizational_unit", sk + ".organizational_unit", cs.organizational_unit,
+                 "values");
       t.allowed_client_subjects.push_back(std::move(cs));
     }
   }
@@ -319,11 +322,11 @@ void read_upstream_sasl(reader& r, const YAML::Node& n, upstream_sasl_config& s,
            "(password_env)");
     return;
   }
-  if (!r.map(n, key, {"enabled", "mechanism", "username", "password_file", "password_env"}))
-    return;
+  if (!r.map(n, key, {"enabled", "mechanism", "username", "password_file", "password_env"})) return;
   s.enabled = true;
   r.boolean(n, "enabled", key + ".enabled", s.enabled);
-  r.string(n, "mechanism", key + ".mechanism", s.mechanism, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+  r.string(n, "mechanism", key + ".mechanism", s.mechanism,
+           "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
   r.string(n, "username", key + ".username", s.username, "a user name");
   r.string(n, "password_file", key + ".password_file", s.password_file, "a file path");
   r.string(n, "password_env", key + ".password_env", s.password_env,
@@ -349,15 +352,15 @@ void read_listeners(reader& r, const YAML::Node& n, config& c) {
 
 void read_upstream(reader& r, const YAML::Node& n, config& c) {
   if (!r.map(n, "upstream", {"tls", "sasl"})) return;
-  if (const auto sn = n["sasl"]; reader::present(sn)) read_upstream_sasl(r, sn, c.upstream.sasl, "upstream.sasl");
+  if (const auto sn = n["sasl"]; reader::present(sn))
+    read_upstream_sasl(r, sn, c.upstream.sasl, "upstream.sasl");
   const auto tn = n["tls"];
   if (!reader::present(tn)) return;
   const std::string key = "upstream.tls";
   auto& t = c.upstream.tls;
   if (!r.map(tn, key,
              {"enabled", "ca_file", "system_pool", "cert_file", "key_file", "key_password_file",
-              "key_password_env", "min_version", "insecure_skip_verify", "server_name",
-              "refresh"}))
+              "key_password_env", "min_version", "insecure_skip_verify", "server_name", "refresh"}))
     return;
   t.enabled = true;
   r.boolean(tn, "enabled", key + ".enabled", t.enabled);
@@ -571,7 +574,8 @@ void read_sections(reader& r, const YAML::Node& root, config& c) {
   // YAML default: one bootstrap port on `listen`, unless mappings already give clients one
   // (or, in routing: sni, the shared port serves the bootstrap name).
   if (!listeners_given && c.brokers.mappings.empty() && c.routing == routing_mode::ports)
-    c.bootstrap.listeners.push_back({host_port{c.listen, 9092}, std::nullopt, std::nullopt, std::nullopt});
+    c.bootstrap.listeners.push_back(
+        {host_port{c.listen, 9092}, std::nullopt, std::nullopt, std::nullopt});
 
   if (const auto n = root["discovery"];
       reader::present(n) && r.map(n, "discovery", {"metadata_refresh", "client_id", "sasl"})) {

@@ -270,7 +270,8 @@ awaitable<bool> session::client_tls_handshake(bytes_view head) {
   co_await stream->handshake(ssl::stream_base::server, tls_handshake_deadline, ec);
   if (ctx_.sni) sni_router::detach(stream->native_handle());
   if (closed_) co_return false;
-  const bool unknown_node = !ec && verdict.decided && verdict.route.type == sni_route::kind::unknown_node;
+  const bool unknown_node =
+      !ec && verdict.decided && verdict.route.type == sni_route::kind::unknown_node;
   if ((ec && verdict.decided && verdict.route.type == sni_route::kind::unrecognized) ||
       unknown_node) {
     std::vector<std::int32_t> known;

@@ -111,8 +111,8 @@ awaitable<bool> session::reauthenticate_once(steady_clock::time_point give_up) {
   // half relayed (a request still being sent upstream, an answer still being read by the
   // client) is bounded: the broker closes on a request that ends after the expiry.
   while (!upstream_between_requests()) {
-    const bool relaying = requests_.mid_frame || requests_.writing || responses_.mid_frame ||
-                          responses_.writing;
+    const bool relaying =
+        requests_.mid_frame || requests_.writing || responses_.mid_frame || responses_.writing;
     if (relaying && steady_clock::now() >= give_up) {
       reauth_failed(std::string(requests_.mid_frame || requests_.writing
                                     ? "a request was still being relayed upstream"
@@ -121,7 +121,8 @@ awaitable<bool> session::reauthenticate_once(steady_clock::time_point give_up) {
                     std::to_string(ctx_.settings.dial_timeout.count()) + " ms)");
       co_return false;
     }
-    if (!co_await reauth_wait(relaying ? give_up : steady_clock::time_point::max())) co_return false;
+    if (!co_await reauth_wait(relaying ? give_up : steady_clock::time_point::max()))
+      co_return false;
   }
 
   // 2. The login exchange; the response pump hands each answer to take_reauth_answer.

@@ -295,10 +295,10 @@ TEST_F(SniRouting, ANodeIdTheProxyDoesNotKnowIsClosedAfterTheHandshake) {
   EXPECT_NE(lines[0].find("node id 9"), std::string::npos) << lines[0];
   EXPECT_NE(lines[0].find("known node ids: 0, 1, 2"), std::string::npos) << lines[0];
   EXPECT_NE(lines[0].find("closed after the handshake"), std::string::npos) << lines[0];
-  EXPECT_EQ(kpp::test::metric_sum(
-                admin, "kafka_psc_proxy_protocol_errors_total{cause=\"unmapped_node\"}")
-                .value_or(-1),
-            1);
+  EXPECT_EQ(
+      kpp::test::metric_sum(admin, "kafka_psc_proxy_protocol_errors_total{cause=\"unmapped_node\"}")
+          .value_or(-1),
+      1);
   EXPECT_EQ(kpp::test::metric_sum(admin,
                                   "kafka_psc_proxy_tls_handshake_failures_total{leg=\"client\","
                                   "cause=\"unrecognized_name\"}")

@@ -29,7 +29,7 @@ using namespace std::chrono_literals;
 struct bootstrap_listener {
   host_port listen;
   std::optional<host_port> upstream;
-  std::optional<host_port> advertised;  // how clients should call this listener
+  std::optional<host_port> advertised;     // how clients should call this listener
   std::optional<listener_tls_config> tls;  // replaces the top-level `tls` for this listener
   friend bool operator==(const bootstrap_listener&, const bootstrap_listener&) = default;
 };
@@ -119,7 +119,7 @@ struct limits_config {
   std::uint32_t max_in_flight = 256;              // per connection
   std::uint64_t buffer_size = 64ull << 10;        // streaming buffer per direction and connection
   std::uint64_t assembled_memory = 256ull << 20;  // assembled responses, whole process
-  std::uint64_t splice_min_body = 64ull << 10;     // pass-through bodies spliced from; 0: never
+  std::uint64_t splice_min_body = 64ull << 10;    // pass-through bodies spliced from; 0: never
   friend bool operator==(const limits_config&, const limits_config&) = default;
 };
 

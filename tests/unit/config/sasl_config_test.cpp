@@ -175,8 +175,8 @@ TEST_F(SaslConfig, DiscoverySaslProblemsNameTheirKey) {
 TEST_F(SaslConfig, DiscoverySaslWithUpstreamSaslIsRefused) {
   auto c = load_yaml_string(std::string(base) + "upstream:\n  sasl:\n    username: u\n" +
                             "    password_file: " + p("pw") + "\n" +
-                            "discovery:\n  sasl:\n    username: w\n    password_file: " +
-                            p("pw") + "\n");
+                            "discovery:\n  sasl:\n    username: w\n    password_file: " + p("pw") +
+                            "\n");
   ASSERT_FALSE(c);
   EXPECT_THAT(c.error().message,
               HasSubstr("discovery.sasl: is only for pass-through SASL (clients log in to the "
