@@ -197,10 +197,8 @@ std::optional<double> ratio_to(const series& s, const std::vector<const path*>& 
   return median(r);
 }
 
-namespace {
-
-void print_phase(const std::string& title, const series& s, const std::vector<const path*>& paths,
-                 std::optional<double>& cpu_ratio, std::optional<double>& tput_ratio) {
+void print_kgo_table(const std::string& title, const series& s,
+                     const std::vector<const path*>& paths) {
   print_header(title, paths);
   const metric mb = [](const run_result& r) { return r.mb_per_s(); };
   const metric cpu_gb = [](const run_result& r) { return r.proxy_cpu_per_gb(); };
@@ -211,6 +209,15 @@ void print_phase(const std::string& title, const series& s, const std::vector<co
             [&](std::size_t i) { return paths[i]->is_proxy(); });
   print_row("client CPU s/GB", s, paths.size(), client_gb, "%.2f");
   print_row("broker CPU s/GB", s, paths.size(), broker_gb, "%.2f");
+}
+
+namespace {
+
+void print_phase(const std::string& title, const series& s, const std::vector<const path*>& paths,
+                 std::optional<double>& cpu_ratio, std::optional<double>& tput_ratio) {
+  print_kgo_table(title, s, paths);
+  const metric mb = [](const run_result& r) { return r.mb_per_s(); };
+  const metric cpu_gb = [](const run_result& r) { return r.proxy_cpu_per_gb(); };
   std::printf(" CPU per GB, paired per repetition:\n");
   cpu_ratio = ratio_to(s, paths, "ours", "hap-tuned", cpu_gb);
   ratio_to(s, paths, "ours", "hap-default", cpu_gb);

@@ -45,6 +45,9 @@ struct kgo_series {
 };
 kgo_series run_kgo_rotated(const std::vector<modern_path>& started, const modern_options& o,
                            pid_t kfake, const std::string& topic_prefix);
+// Prints a kgo-bench phase's table: MB/s and the proxy's, client's and broker's CPU per GB.
+void print_kgo_table(const std::string& title, const series& s,
+                     const std::vector<const path*>& paths);
 // Prints the paired per-repetition ratios a/b of `m` and returns their median.
 std::optional<double> ratio_to(const series& s, const std::vector<const path*>& paths,
                                const std::string& a, const std::string& b, const metric& m);

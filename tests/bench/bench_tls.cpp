@@ -273,16 +273,9 @@ void measure_idle(const std::vector<const modern_path*>& paths, const tls_materi
 void print_kgo_phase(const std::string& title, const series& s,
                      const std::vector<const path*>& paths, std::optional<double>& cpu_ratio,
                      std::optional<double>& tput_ratio, std::optional<double>& sni_ratio) {
-  print_header(title, paths);
+  print_kgo_table(title, s, paths);
   const metric mb = [](const run_result& r) { return r.mb_per_s(); };
   const metric cpu_gb = [](const run_result& r) { return r.proxy_cpu_per_gb(); };
-  const metric client_gb = [](const run_result& r) { return r.cpu.client / (r.bytes / 1e9); };
-  const metric broker_gb = [](const run_result& r) { return r.cpu.broker / (r.bytes / 1e9); };
-  print_row("MB/s (payload)", s, paths.size(), mb, "%.1f");
-  print_row("proxy CPU s/GB", s, paths.size(), cpu_gb, "%.2f",
-            [&](std::size_t i) { return paths[i]->is_proxy(); });
-  print_row("client CPU s/GB", s, paths.size(), client_gb, "%.2f");
-  print_row("broker CPU s/GB", s, paths.size(), broker_gb, "%.2f");
   std::printf(" CPU per GB, paired per repetition:\n");
   cpu_ratio = ratio_to(s, paths, "ours-tls", "hap-tls", cpu_gb);
   ratio_to(s, paths, "ours-sni", "hap-tls", cpu_gb);
