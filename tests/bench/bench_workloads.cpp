@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -115,6 +116,25 @@ bool warm_up(handle& h, producer_ctx& ctx, const char* payload, std::size_t size
   return ctx.delivered.load() == partitions && ctx.failed.load() == 0;
 }
 
+// Random bytes, so that no layer (TLS never compresses, but a codec could) sees repetition. A
+// record is a window of the pool at a moving offset: records differ from one another as well.
+class payload_pool {
+ public:
+  explicit payload_pool(std::size_t record) : record_(record), bytes_(std::size_t{4} << 20, '\0') {
+    std::mt19937_64 gen(0x6b7070);  // fixed: every path gets the same bytes
+    for (auto& b : bytes_) b = static_cast<char>(gen());
+  }
+  char* next() {
+    offset_ = (offset_ + 4099) % (bytes_.size() - record_);
+    return bytes_.data() + offset_;
+  }
+
+ private:
+  std::size_t record_;
+  std::string bytes_;
+  std::size_t offset_ = 0;
+};
+
 double percentile(std::vector<double>& v, double q) {
   if (v.empty()) return 0;
   const auto k = static_cast<std::size_t>(std::min<double>(v.size() - 1, q * (v.size() - 1) + 0.5));
@@ -126,7 +146,7 @@ double percentile(std::vector<double>& v, double q) {
 
 run_result run_produce(const path& p, const produce_spec& s) {
   run_result r;
-  const std::string payload(s.size, 'x');
+  payload_pool payload(s.size);
   producer_ctx ctx;
   // Bounded client queue (16 MB) so the final flush stays short.
   auto h = make_producer(p, ctx, s.topic,
@@ -135,7 +155,7 @@ run_result run_produce(const path& p, const produce_spec& s) {
                           {"enable.idempotence", "false"},
                           {"queue.buffering.max.kbytes", "16384"},
                           {"queue.buffering.max.messages", "200000"}});
-  if (!warm_up(*h, ctx, payload.data(), payload.size())) {
+  if (!warm_up(*h, ctx, payload.next(), s.size)) {
     r.error = "warm-up failed";
     return r;
   }
@@ -144,10 +164,11 @@ run_result run_produce(const path& p, const produce_spec& s) {
   probe.start();
   const auto t0 = clock::now();
   const auto end = t0 + std::chrono::duration<double>(s.seconds);
+  const std::uint64_t count = s.bytes > 0 ? (s.bytes + s.size - 1) / s.size : 0;
   std::uint64_t n = 0;
-  while (clock::now() < end) {
-    if (rd_kafka_produce(h->rkt, RD_KAFKA_PARTITION_UA, 0, const_cast<char*>(payload.data()),
-                         payload.size(), nullptr, 0, nullptr) != 0) {
+  while (count > 0 ? n < count : clock::now() < end) {
+    if (rd_kafka_produce(h->rkt, RD_KAFKA_PARTITION_UA, 0, payload.next(), s.size, nullptr, 0,
+                         nullptr) != 0) {
       rd_kafka_poll(h->rk, 1);  // queue full: let deliveries drain
       continue;
     }
@@ -191,7 +212,9 @@ run_result run_consume(const path& p, const consume_spec& s) {
   cpu_probe probe(p.pid());
   probe.start();
   assign_all();
-  const auto hard_end = clock::now() + std::chrono::duration<double>(s.seconds) + 30s;
+  // A byte-bounded run reads at 10 MB/s at the very least.
+  const double limit_s = s.bytes > 0 ? static_cast<double>(s.bytes) / 10e6 : s.seconds;
+  const auto hard_end = clock::now() + std::chrono::duration<double>(limit_s) + 30s;
   clock::time_point t0{};
   std::uint64_t in_pass = 0;
   bool started = false;
@@ -209,7 +232,7 @@ run_result run_consume(const path& p, const consume_spec& s) {
       }
       if (++in_pass == s.msgs_per_pass) {
         in_pass = 0;
-        if (since(t0) >= s.seconds) {
+        if (s.bytes > 0 ? r.bytes >= s.bytes : since(t0) >= s.seconds) {
           rd_kafka_message_destroy(m);
           r.ok = true;
           break;
@@ -275,7 +298,7 @@ run_result run_latency(const path& p, const latency_spec& s) {
 
 std::uint64_t prefill(const path& p, const std::string& topic, int partitions, std::size_t size,
                       std::uint64_t bytes_per_partition, const settings& extra) {
-  const std::string payload(size, 'c');
+  payload_pool payload(size);
   producer_ctx ctx;
   settings s = {{"linger.ms", "50"}, {"acks", "1"}, {"enable.idempotence", "false"}};
   s.insert(s.end(), extra.begin(), extra.end());
@@ -283,8 +306,7 @@ std::uint64_t prefill(const path& p, const std::string& topic, int partitions, s
   const std::uint64_t per_partition = std::max<std::uint64_t>(1, bytes_per_partition / size);
   for (int part = 0; part < partitions; ++part) {
     for (std::uint64_t i = 0; i < per_partition;) {
-      if (rd_kafka_produce(h->rkt, part, 0, const_cast<char*>(payload.data()), size, nullptr, 0,
-                           nullptr) == 0)
+      if (rd_kafka_produce(h->rkt, part, 0, payload.next(), size, nullptr, 0, nullptr) == 0)
         ++i;
       else
         rd_kafka_poll(h->rk, 5);

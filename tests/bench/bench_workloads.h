@@ -41,7 +41,8 @@ struct produce_spec {
   std::string topic;
   std::size_t size = 100;
   std::string acks = "1";
-  double seconds = 2;
+  double seconds = 2;       // run this long, unless `bytes` is set
+  std::uint64_t bytes = 0;  // run until this many payload bytes are delivered
 };
 run_result run_produce(const path& p, const produce_spec& s);
 
@@ -49,7 +50,8 @@ struct consume_spec {
   std::string topic;
   int partitions = 0;
   std::uint64_t msgs_per_pass = 0;  // the whole (static) topic
-  double seconds = 2;               // passes from the beginning repeat until this long
+  double seconds = 2;               // passes from the beginning repeat until this long,
+  std::uint64_t bytes = 0;          // or until this many payload bytes are read, if set
 };
 run_result run_consume(const path& p, const consume_spec& s);
 

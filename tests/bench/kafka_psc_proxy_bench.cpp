@@ -49,8 +49,9 @@ struct options {
   proxy_options proxies;
   std::string micro;
   modern_options modern;
-  double modern_gb = 0;  // 0: mode default
-  double tls_gb = 0;     // 0: mode default
+  double modern_gb = 0;    // 0: mode default
+  double tls_gb = 0;       // 0: mode default
+  double rdkafka_gb = -1;  // < 0: mode default; 0: time-bounded runs
   int tls_idle = 500;
 };
 
@@ -70,7 +71,8 @@ void usage() {
       "usage: kafka-psc-proxy-bench [--quick] [--reps N] [--threads N] [--only LIST]\n"
       "         [--proxy PATH] [--haproxy PATH] [--extra-proxy \"CMD server\"] [--micro PATH]\n"
       "  --quick           short runs, 2 repetitions, 1,000 idle connections (~90 s)\n"
-      "  --reps N          repetitions of every measurement (default 4, quick 2)\n"
+      "  --reps N          repetitions of every measurement (default 4, kgo-bench sections 3;\n"
+      "                    quick 2)\n"
       "  --threads N       worker threads of every proxy (HAProxy nbthread, ours threads,\n"
       "                    GOMAXPROCS of the extra proxy); default 1\n"
       "  --proxy PATH      kafka-psc-proxy binary (default: found next to this program)\n"
@@ -81,7 +83,10 @@ void usage() {
       "  --kfake PATH      kfake-broker (default $KPP_KFAKE or ../shared/tools/kfake-broker)\n"
       "  --kgo-bench PATH  kgo-bench (default next to kfake-broker)\n"
       "  --modern-gb X     GB moved per modern phase (default 1, quick 0.25)\n"
-      "  --tls-gb X        GB moved per TLS kgo-bench phase (default 1, quick 0.25)\n"
+      "  --tls-gb X        GB moved per TLS phase, kgo-bench and librdkafka (default 1, quick "
+      "0.25)\n"
+      "  --rdkafka-gb X    GB moved per librdkafka produce/consume run (default 1; quick, or 0:\n"
+      "                    0.8 s runs)\n"
       "  --tls-idle N      idle TLS connections per path for the memory figure (default 500)\n");
 }
 
@@ -126,6 +131,8 @@ std::optional<options> parse(int argc, char** argv) {
       o.modern_gb = std::stod(value());
     else if (a == "--tls-gb")
       o.tls_gb = std::stod(value());
+    else if (a == "--rdkafka-gb")
+      o.rdkafka_gb = std::stod(value());
     else if (a == "--tls-idle")
       o.tls_idle = std::stoi(value());
     else if (a == "--no-connections")
@@ -143,10 +150,12 @@ std::optional<options> parse(int argc, char** argv) {
       std::exit(2);
     }
   }
+  // The kgo-bench sections move a GB per run: 3 repetitions unless asked for more.
+  o.modern.reps = o.reps > 0 ? o.reps : o.quick ? 2 : 3;
   if (o.reps <= 0) o.reps = o.quick ? 2 : 4;
   if (o.modern_gb <= 0) o.modern_gb = o.quick ? 0.25 : 1.0;
   o.modern.bytes_per_phase = static_cast<std::uint64_t>(o.modern_gb * 1e9);
-  o.modern.reps = std::min(o.reps, 3);
+  if (o.rdkafka_gb < 0) o.rdkafka_gb = o.quick ? 0 : 1.0;
   if (o.tls_gb <= 0) o.tls_gb = o.quick ? 0.25 : 1.0;
   return o;
 }
@@ -427,10 +436,14 @@ int run(const options& o) {
   // The modern section moves 4 paths x reps x 2 phases x modern_gb through two shared cores.
   const auto modern_budget = std::chrono::seconds(
       o.want("modern") ? static_cast<long>(600 + 90 * o.modern_gb * 4 * o.modern.reps) : 0);
-  // The TLS section: 4 kgo-bench paths x reps x 2 phases x tls_gb, plus librdkafka and idle.
+  // The TLS section: 4 kgo-bench paths x reps x 2 phases x tls_gb, the same bytes through 3
+  // librdkafka paths, and idle connections.
   const auto tls_budget = std::chrono::seconds(
-      o.want("tls") ? static_cast<long>(300 + 120 * o.tls_gb * 4 * o.modern.reps) : 0);
-  install_cleanup((o.quick ? 240s : 720s) + modern_budget + tls_budget);
+      o.want("tls") ? static_cast<long>(300 + 120 * o.tls_gb * 7 * o.modern.reps) : 0);
+  // Byte-bounded librdkafka runs: 5 configs x 5 paths x reps, at 20 MB/s at the slowest.
+  const auto rdkafka_budget =
+      std::chrono::seconds(static_cast<long>(o.rdkafka_gb * 50 * 25 * o.reps));
+  install_cleanup((o.quick ? 240s : 720s) + rdkafka_budget + modern_budget + tls_budget);
   const auto nofile = raise_nofile();
   std::printf("kafka-psc-proxy-bench (%s, %d repetitions, %d proxy thread(s))\n",
               o.quick ? "quick" : "full", o.reps, o.proxies.threads);
@@ -461,18 +474,21 @@ int run(const options& o) {
   std::printf("\n");
   if (!ours) std::printf("  WARNING: kafka-psc-proxy did not start; its targets are n/a\n");
 
-  const double run_s = o.quick ? 0.8 : 2.0;
+  const double run_s = o.quick ? 0.8 : 2.0;  // the runs that are not byte-bounded
+  const auto run_bytes = static_cast<std::uint64_t>(o.rdkafka_gb * 1e9);
+  const std::string run_text =
+      run_bytes > 0 ? fmt("%.2f GB runs", o.rdkafka_gb) : fmt("%.1f s runs", run_s);
   findings f;
 
   // Producer throughput.
   for (const std::size_t size : {std::size_t{100}, std::size_t{1024}})
     for (const std::string acks : {"1", "all"}) {
       if (!o.want("produce")) break;
-      const produce_spec spec{"bench-produce", size, acks, run_s};
+      const produce_spec spec{"bench-produce", size, acks, run_s, run_bytes};
       const auto s = alternate(paths, o.reps, [&](const path& p) { return run_produce(p, spec); });
-      print_throughput("producer " + std::to_string(size) + " B, acks=" + acks + ", linger.ms=5, " +
-                           fmt("%.1f s runs", run_s),
-                       s, paths, f, true);
+      print_throughput(
+          "producer " + std::to_string(size) + " B, acks=" + acks + ", linger.ms=5, " + run_text, s,
+          paths, f, true);
     }
   if (hap && o.want("produce")) {
     std::printf(
@@ -485,11 +501,11 @@ int run(const options& o) {
   // beginning, again and again until the run time is reached.
   if (o.want("consume")) {
     const auto per_pass = prefill(direct, "bench-consume", 12, 1024, 5 << 20);
-    const consume_spec spec{"bench-consume", 12, per_pass, run_s};
+    const consume_spec spec{"bench-consume", 12, per_pass, run_s, run_bytes};
     const auto s = alternate(paths, o.reps, [&](const path& p) { return run_consume(p, spec); });
-    print_throughput("consumer, 1 KiB records, " + std::to_string(per_pass) + " per pass, " +
-                         fmt("%.1f s runs", run_s),
-                     s, paths, f, false);
+    print_throughput(
+        "consumer, 1 KiB records, " + std::to_string(per_pass) + " per pass, " + run_text, s, paths,
+        f, false);
   }
   if (o.want("produce") || o.want("consume")) {
     print_cpu_split(f, paths);
