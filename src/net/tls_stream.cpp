@@ -316,20 +316,28 @@ awaitable<void> tls_stream::write(std::span<const asio::const_buffer> bufs, erro
   s.writing = false;
 }
 
+namespace {
+// close_notify says "no more data" in TLS itself, so the peer can tell an end from a cut
+// connection. Not in the middle of a record a write is still sending, nor after a fatal error
+// (OpenSSL refuses then), nor before the handshake finished; best effort (one non-blocking
+// send) when the send buffer is full.
+void send_close_notify(tls_stream::impl& s) {
+  if (s.writing || s.failed || !s.socket.is_open() || SSL_is_init_finished(s.ssl) != 1 ||
+      (SSL_get_shutdown(s.ssl) & SSL_SENT_SHUTDOWN) != 0)
+    return;
+  ERR_clear_error();
+  (void)SSL_shutdown(s.ssl);
+  ERR_clear_error();
+}
+}  // namespace
+
 void tls_stream::shutdown_send(error_code& ec) {
-  impl& s = *impl_;
-  // close_notify says "no more data" in TLS itself. Not in the middle of a record a write is
-  // still sending, nor after a fatal error (OpenSSL refuses then); best effort when the send
-  // buffer is full.
-  if (!s.writing && !s.failed && s.socket.is_open() && SSL_is_init_finished(s.ssl) == 1) {
-    ERR_clear_error();
-    (void)SSL_shutdown(s.ssl);
-    ERR_clear_error();
-  }
-  s.socket.shutdown(tcp::socket::shutdown_send, ec);
+  send_close_notify(*impl_);
+  impl_->socket.shutdown(tcp::socket::shutdown_send, ec);
 }
 
 void tls_stream::close() noexcept {
+  send_close_notify(*impl_);
   error_code ignored;
   impl_->socket.close(ignored);
 }

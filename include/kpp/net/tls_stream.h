@@ -46,6 +46,8 @@ class tls_stream final : public byte_stream {
   // Half-close: a close_notify (unless a write is in progress, which it would cut in two),
   // then the TCP FIN. Reading goes on.
   void shutdown_send(error_code& ec) override;
+  // A close_notify on the same terms, then the socket is closed: the peer sees a clean end,
+  // not a cut connection (which TLS peers must treat as a possible truncation).
   void close() noexcept override;
   tcp::socket& socket() noexcept override;
 

@@ -145,6 +145,46 @@ TEST_F(TlsStream, ReadsGoOnAfterOurOwnHalfClose) {
   EXPECT_TRUE(client_saw_end);
 }
 
+TEST_F(TlsStream, CloseSendsCloseNotifySoThePeerSeesACleanEnd) {
+  // The session ends a connection with close(): the peer must get close_notify, not a cut.
+  auto [a, b] = pair();
+  tls_stream server(std::move(a), server_ctx(server_settings()));
+  tls_stream client(std::move(b), client_ctx(client_settings()));
+  ASSERT_TRUE(prepare_client_ssl(client.native_handle(), client_settings(), "localhost"));
+  bool client_saw_end = false;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        error_code ec;
+        co_await server.handshake(ssl::stream_base::server, std::chrono::seconds(10), ec);
+        EXPECT_FALSE(ec) << ec.message();
+        const std::string last = "last";
+        const std::array bufs{asio::const_buffer(last.data(), last.size())};
+        co_await server.write(bufs, ec);
+        EXPECT_FALSE(ec) << ec.message();
+        server.close();
+      },
+      asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        error_code ec;
+        co_await client.handshake(ssl::stream_base::client, std::chrono::seconds(10), ec);
+        EXPECT_FALSE(ec) << ec.message();
+        std::array<char, 4> buf{};
+        co_await client.read_exactly(asio::buffer(buf), ec);
+        EXPECT_FALSE(ec) << ec.message();
+        std::array<char, 4> more{};
+        co_await client.read_some(asio::buffer(more), ec);
+        client_saw_end = ec == asio::error::eof;
+      },
+      asio::detached);
+  run();
+  EXPECT_TRUE(client_saw_end);
+  EXPECT_NE(SSL_get_shutdown(client.native_handle()) & SSL_RECEIVED_SHUTDOWN, 0)
+      << "the connection ended without close_notify";
+}
+
 TEST_F(TlsStream, HandshakeDeadlineWhenThePeerSaysNothing) {
   auto [a, b] = pair();
   tls_stream server(std::move(a), server_ctx(server_settings()));
