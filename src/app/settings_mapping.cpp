@@ -20,6 +20,7 @@ net::session_settings session_settings_from(const config::config& c) {
   s.idle_timeout = duration_cast<milliseconds>(c.timeouts.idle);
   s.first_bytes_timeout = duration_cast<milliseconds>(c.timeouts.first_bytes);
   s.write_timeout = duration_cast<milliseconds>(c.timeouts.write.value_or(milliseconds(0)));
+  s.read_timeout = duration_cast<milliseconds>(c.timeouts.read.value_or(milliseconds(0)));
   s.keepalive.enabled = c.keepalive.enabled;
   s.keepalive.idle = std::max(seconds(1), duration_cast<seconds>(c.keepalive.idle));
   s.keepalive.interval = std::max(seconds(1), duration_cast<seconds>(c.keepalive.interval));

@@ -146,7 +146,8 @@ void session::drain() {
 
 awaitable<void> session::run() {
   // The watchdog runs from the first moment: a client that connects and never speaks is idle.
-  if (ctx_.settings.idle_timeout.count() > 0 || ctx_.settings.write_timeout.count() > 0)
+  if (ctx_.settings.idle_timeout.count() > 0 || ctx_.settings.write_timeout.count() > 0 ||
+      ctx_.settings.read_timeout.count() > 0)
     spawn(watchdog());
   const bool connected = (!ctx_.settings.proxy_protocol || co_await read_proxy_header()) &&
                          co_await classify_first_bytes() && co_await authenticate_client() &&
@@ -380,9 +381,11 @@ awaitable<void> session::watchdog() {
   asio::steady_timer timer(client_->socket().get_executor());
   const auto idle = ctx_.settings.idle_timeout;
   const auto write = ctx_.settings.write_timeout;
+  const auto read = ctx_.settings.read_timeout;
   auto tick = std::chrono::milliseconds(1000);
-  if (idle.count() > 0) tick = std::min(tick, std::max(idle / 4, std::chrono::milliseconds(10)));
-  if (write.count() > 0) tick = std::min(tick, std::max(write / 4, std::chrono::milliseconds(10)));
+  for (const auto limit : {idle, write, read})
+    if (limit.count() > 0)
+      tick = std::min(tick, std::max(limit / 4, std::chrono::milliseconds(10)));
   const auto stalled = [&](const direction_state& d, std::chrono::steady_clock::time_point now) {
     return write.count() > 0 && d.writing && now - d.write_started >= write;
   };
@@ -408,6 +411,17 @@ awaitable<void> session::watchdog() {
     } else if (stalled(requests_, now)) {
       spdlog::warn("{} closed: a write to upstream {} stalled for {} ms (timeouts.write)", peer(),
                    upstream_name_, write.count());
+      close(close_reason::upstream_io_error);
+    } else if (read.count() > 0 && tracker_.awaiting() > 0 && !requests_.mid_frame &&
+               !requests_.writing &&
+               now - std::max(requests_.last_read, responses_.last_read) >= read) {
+      // An answer is owed to a request sent whole, and neither side has sent a byte since:
+      // the broker is gone or stuck (a client still sending gives it time).
+      spdlog::warn(
+          "{} closed: upstream {} sent nothing for {} ms while {} request(s) awaited an answer "
+          "(timeouts.read; raise it above the clients' longest broker-side wait, e.g. "
+          "JoinGroup's rebalance timeout)",
+          peer(), upstream_name_, read.count(), tracker_.awaiting());
       close(close_reason::upstream_io_error);
     }
   }

@@ -2,8 +2,9 @@
 // the upstream side it dialed), seen from outside with `ss -tnop` (the kernel's keepalive
 // timer is the only outside view of SO_KEEPALIVE/TCP_KEEPIDLE), from YAML and from flags; and
 // the idle timeout: closes an idle connection, spares one with a request in flight, is off by
-// default. Behind a PSC/NAT an idle connection is silently dropped after ~10 minutes, which
-// is why keepalive is on by default.
+// default; the read timeout: closes a connection whose broker owes an answer and says nothing,
+// and never counts idle time. Behind a PSC/NAT an idle connection is silently dropped after ~10
+// minutes, which is why keepalive is on by default.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -445,6 +446,69 @@ TEST_F(IdleTimeout, RequestInFlightIsNotAnIdleConnection) {
   EXPECT_TRUE(c.closed_by_peer(5s));
   EXPECT_TRUE(proxy.wait_for_output("(timeouts.idle)", 5s));
   EXPECT_EQ(lines_containing(proxy.output(), "(timeouts.idle)").size(), idle_before + 1);
+  EXPECT_EQ(proxy.stop(), 0) << proxy.output();
+}
+
+// ---- read timeout (timeouts.read, grepplabs --kafka-read-timeout) ----------------------------
+
+class ReadTimeout : public ::testing::Test {
+ protected:
+  // The proxy in front of `upstream` with a 400 ms read timeout, from the grepplabs flag.
+  proxy_process start(const silent_broker& upstream) {
+    listen_ = free_port();
+    admin_ = free_port();
+    return proxy_process({"server", "--bootstrap-server-mapping",
+                          upstream.address() + ",127.0.0.1:" + std::to_string(listen_),
+                          "--http-listen-address", "127.0.0.1:" + std::to_string(admin_),
+                          "--kafka-read-timeout", "400ms", "--metadata-refresh", "60s"});
+  }
+  // Sends ApiVersions with this correlation id and waits until the broker holds it.
+  static bool send_held(raw_client& c, silent_broker& upstream, std::int32_t corr) {
+    if (!c.send(request_frame(18, 0, corr))) return false;
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!upstream.holding(corr) && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(5ms);
+    return upstream.holding(corr);
+  }
+  std::uint16_t listen_ = 0;
+  std::uint16_t admin_ = 0;
+};
+
+TEST_F(ReadTimeout, ABrokerThatNeverAnswersIsCutOffWithOneLine) {
+  silent_broker upstream;
+  auto proxy = start(upstream);
+  ASSERT_TRUE(proxy.wait_for_output("bootstrap listener on")) << proxy.output();
+  const auto series = "kafka_psc_proxy_sessions_closed_total{reason=\"upstream_io_error\"}";
+  const auto before = scrape(admin_, series).value_or(-1);
+  raw_client c(listen_);
+  ASSERT_TRUE(c.connected());
+  ASSERT_TRUE(send_held(c, upstream, 77));
+  EXPECT_TRUE(c.closed_by_peer(5s)) << "an unanswered request outlived timeouts.read 400ms";
+  ASSERT_TRUE(proxy.wait_for_output("(timeouts.read", 5s)) << proxy.output();
+  const auto lines = lines_containing(proxy.output(), "(timeouts.read");
+  EXPECT_EQ(lines.size(), 1u) << proxy.output();
+  std::cout << "[read_timeout] proxy log: " << lines.front() << "\n";
+  EXPECT_NE(lines.front().find("1 request(s) awaited an answer"), std::string::npos);
+  EXPECT_EQ(scrape(admin_, series).value_or(-1), before + 1);
+  EXPECT_EQ(proxy.stop(), 0) << proxy.output();
+}
+
+TEST_F(ReadTimeout, IdleTimeAndPromptAnswersDoNotCount) {
+  silent_broker upstream;
+  auto proxy = start(upstream);
+  ASSERT_TRUE(proxy.wait_for_output("bootstrap listener on")) << proxy.output();
+  raw_client c(listen_);
+  ASSERT_TRUE(c.connected());
+  for (const std::int32_t corr : {81, 82, 83}) {
+    ASSERT_TRUE(send_held(c, upstream, corr)) << proxy.output();
+    upstream.answer_all();
+    auto reply = c.read_frame();
+    ASSERT_TRUE(reply) << "request " << corr << " was cut off\n" << proxy.output();
+    EXPECT_EQ(get_i32(*reply, 0), corr);
+    // Three read timeouts with nothing owed: an idle connection stays.
+    EXPECT_FALSE(c.closed_by_peer(1200ms)) << "closed while nothing was owed\n" << proxy.output();
+  }
+  EXPECT_TRUE(lines_containing(proxy.output(), "(timeouts.read").empty()) << proxy.output();
   EXPECT_EQ(proxy.stop(), 0) << proxy.output();
 }
 

@@ -26,10 +26,12 @@ struct session_settings {
   std::size_t assembled_memory = 256 * 1024 * 1024;  // all sessions' assembled responses
   std::size_t splice_min_body = 64 * 1024;  // pass-through bodies this long go by splice(2)
   std::chrono::milliseconds dial_timeout{10000};
-  std::chrono::milliseconds idle_timeout{0};   // 0: off
+  std::chrono::milliseconds idle_timeout{0};  // 0: off
   // A new connection must send its first bytes (after any PROXY header) within this.
   std::chrono::milliseconds first_bytes_timeout{10000};
   std::chrono::milliseconds write_timeout{0};  // 0: off
+  // An answer is owed and the broker has sent nothing for this long: closed. 0: off.
+  std::chrono::milliseconds read_timeout{0};
   keepalive_settings keepalive;
   std::set<std::int16_t> forbidden_api_keys;
   bool proxy_protocol = false;
