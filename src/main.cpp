@@ -3,6 +3,7 @@
 
 #include <cstdio>
 
+#include "kpp/app/allocator_tuning.h"
 #include "kpp/app/check_command.h"
 #include "kpp/app/demo.h"
 #include "kpp/app/logging.h"
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
     case kpp::config::run_mode::run:
       break;
   }
+  kpp::app::tune_allocator();  // before the I/O threads start
   kpp::app::setup_logging(cmd->cfg.log);
   spdlog::info(
       "kafka-psc-proxy {} starting{}", KPP_VERSION,

@@ -147,6 +147,7 @@ run_result kgo_phase(const modern_path& mp, const modern_options& o, pid_t kfake
   }
   run_result r;
   const double proxy0 = mp.p.pid() ? process_cpu_seconds(mp.p.pid()) : 0;
+  const std::uint64_t faults0 = mp.p.pid() ? process_minor_faults(mp.p.pid()) : 0;
   const double broker0 = process_cpu_seconds(kfake);
   const double client0 = children_cpu_seconds();
   const auto t0 = clock::now();
@@ -162,6 +163,7 @@ run_result kgo_phase(const modern_path& mp, const modern_options& o, pid_t kfake
   }
   r.cpu.wall = std::chrono::duration<double>(clock::now() - t0).count();
   r.cpu.proxy = mp.p.pid() ? process_cpu_seconds(mp.p.pid()) - proxy0 : 0;
+  r.cpu.proxy_faults = mp.p.pid() ? process_minor_faults(mp.p.pid()) - faults0 : 0;
   r.cpu.broker = process_cpu_seconds(kfake) - broker0;
   r.cpu.client = children_cpu_seconds() - client0;
   // "produce N recs S B in T s = X MB/s failed F" / "consume N recs S B in T s = X MB/s"
@@ -206,6 +208,9 @@ void print_kgo_table(const std::string& title, const series& s,
   const metric broker_gb = [](const run_result& r) { return r.cpu.broker / (r.bytes / 1e9); };
   print_row("MB/s (payload)", s, paths.size(), mb, "%.1f");
   print_row("proxy CPU s/GB", s, paths.size(), cpu_gb, "%.2f",
+            [&](std::size_t i) { return paths[i]->is_proxy(); });
+  const metric faults_gb = [](const run_result& r) { return r.proxy_faults_per_gb(); };
+  print_row("proxy page faults/GB", s, paths.size(), faults_gb, "%.0f",
             [&](std::size_t i) { return paths[i]->is_proxy(); });
   print_row("client CPU s/GB", s, paths.size(), client_gb, "%.2f");
   print_row("broker CPU s/GB", s, paths.size(), broker_gb, "%.2f");

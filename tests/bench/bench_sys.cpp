@@ -194,6 +194,11 @@ double process_cpu_seconds(pid_t pid) {
   return ticks_to_seconds(stat_fields("/proc/" + std::to_string(pid) + "/stat", nullptr));
 }
 
+std::uint64_t process_minor_faults(pid_t pid) {
+  const auto f = stat_fields("/proc/" + std::to_string(pid) + "/stat", nullptr);
+  return f.size() > 9 ? std::stoull(f[9]) : 0;  // minflt (10)
+}
+
 self_cpu self_cpu_split(const std::string& broker_marker) {
   self_cpu out;
   const double total = process_cpu_seconds(::getpid());

@@ -43,6 +43,8 @@ void install_cleanup(std::chrono::seconds limit);
 
 // utime + stime of a process (children of it not included), in seconds.
 double process_cpu_seconds(pid_t pid);
+// Minor page faults of a process so far (minflt): memory the allocator gave back and took again.
+std::uint64_t process_minor_faults(pid_t pid);
 // CPU of this process split by thread: threads whose name matches `broker_marker`
 // (librdkafka's mock cluster thread) versus everything else; exited threads count in `other`.
 struct self_cpu {

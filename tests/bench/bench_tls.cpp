@@ -380,6 +380,9 @@ void run_rdkafka(const tls_options& o, const mock& cluster, const tls_material& 
     print_row("msgs/s", s, paths.size(), msgs, "%.0f");
     print_row("MB/s (payload)", s, paths.size(), mb, "%.1f");
     print_row("proxy CPU s/GB", s, paths.size(), cpu_gb, "%.2f", proxies);
+    print_row(
+        "proxy page faults/GB", s, paths.size(),
+        [](const run_result& r) { return r.proxy_faults_per_gb(); }, "%.0f", proxies);
     std::printf(" CPU per GB, paired per repetition:\n");
     cpu = ratio_to(s, paths, "ours-tls", "hap-tls", cpu_gb);
     std::printf(" throughput, paired per repetition:\n");

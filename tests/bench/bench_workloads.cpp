@@ -33,12 +33,14 @@ class cpu_probe {
   void start() {
     self_ = self_cpu_split(mock_thread);
     proxy0_ = proxy_ ? process_cpu_seconds(proxy_) : 0;
+    faults0_ = proxy_ ? process_minor_faults(proxy_) : 0;
     t0_ = clock::now();
   }
   cpu_sample stop() const {
     const auto self = self_cpu_split(mock_thread);
     cpu_sample s;
     s.proxy = proxy_ ? process_cpu_seconds(proxy_) - proxy0_ : 0;
+    s.proxy_faults = proxy_ ? process_minor_faults(proxy_) - faults0_ : 0;
     s.broker = self.broker - self_.broker;
     s.client = self.other - self_.other;
     s.wall = since(t0_);
@@ -49,6 +51,7 @@ class cpu_probe {
   pid_t proxy_;
   self_cpu self_;
   double proxy0_ = 0;
+  std::uint64_t faults0_ = 0;
   clock::time_point t0_;
 };
 

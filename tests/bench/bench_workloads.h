@@ -22,6 +22,7 @@ struct cpu_sample {
   double client = 0;
   double broker = 0;
   double wall = 0;
+  std::uint64_t proxy_faults = 0;  // minor page faults of the proxy process
 };
 
 struct run_result {
@@ -35,6 +36,9 @@ struct run_result {
   [[nodiscard]] double msgs_per_s() const { return seconds > 0 ? msgs / seconds : 0; }
   [[nodiscard]] double mb_per_s() const { return seconds > 0 ? bytes / seconds / 1e6 : 0; }
   [[nodiscard]] double proxy_cpu_per_gb() const { return bytes ? cpu.proxy / (bytes / 1e9) : 0; }
+  [[nodiscard]] double proxy_faults_per_gb() const {
+    return bytes ? static_cast<double>(cpu.proxy_faults) / (bytes / 1e9) : 0;
+  }
 };
 
 struct produce_spec {

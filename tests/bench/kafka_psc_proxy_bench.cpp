@@ -210,6 +210,9 @@ void print_throughput(const std::string& title, const series& s,
   print_row("msgs/s", s, paths.size(), msgs, "%.0f");
   print_row("MB/s (payload)", s, paths.size(), mb, "%.1f");
   print_row("proxy CPU s/GB", s, paths.size(), cpu_gb, "%.2f", proxies);
+  print_row(
+      "proxy page faults/GB", s, paths.size(),
+      [](const run_result& r) { return r.proxy_faults_per_gb(); }, "%.0f", proxies);
   print_row("client CPU (cores)", s, paths.size(), peak_client, "%.2f");
   print_ratios("throughput", s, paths, msgs);
   print_ratios("CPU/GB", s, paths, cpu_gb, true);
