@@ -6,14 +6,15 @@
 //
 //   build/tests/bench/kafka-psc-proxy-bench [--quick] [--reps N] [--threads N]
 //       [--proxy PATH] [--haproxy PATH] [--extra-proxy "/path/to/kafka-proxy server"]
-//       [--only produce,consume,latency,fetch,connections,micro,modern]
+//       [--only produce,consume,latency,fetch,connections,micro,modern,tls]
 //       [--kfake PATH] [--kgo-bench PATH] [--modern-gb X] [--tls-gb X] [--tls-idle N]
-// The librdkafka sections take ~4-6 min (--quick ~1 min); the modern section (kgo-bench
-// against kfake-broker over direct, HAProxy default and tuned, and ours; bench_modern.h) adds
-// ~10 min with 1 GB per phase; the TLS section (bench_tls.h: kgo-bench over TLS on both legs
-// through HAProxy, ours and ours in routing: sni; librdkafka over a TLS client leg; memory per
-// idle TLS connection) ~8 min. A watchdog kills everything past its budget. Proxy CPU comes
-// from /proc/<pid>/stat in 10 ms ticks: --quick runs are too short for fine ratios.
+//       [--rdkafka-gb X]
+// A full run took ~14 min on 2 cores (--quick ~2.5 min): the librdkafka sections (1 GB per run)
+// ~5 min, the modern section (kgo-bench against kfake-broker over direct, HAProxy default and
+// tuned, and ours; bench_modern.h) ~4 min, the TLS section (bench_tls.h: kgo-bench over TLS on
+// both legs through HAProxy, ours and ours in routing: sni; librdkafka over a TLS client leg;
+// memory per idle TLS connection) ~5 min. A watchdog kills everything past its budget. Proxy CPU
+// comes from /proc/<pid>/stat in 10 ms ticks: --quick runs are too short for fine ratios.
 #include <unistd.h>
 
 #include <chrono>
@@ -70,7 +71,7 @@ void usage() {
   std::printf(
       "usage: kafka-psc-proxy-bench [--quick] [--reps N] [--threads N] [--only LIST]\n"
       "         [--proxy PATH] [--haproxy PATH] [--extra-proxy \"CMD server\"] [--micro PATH]\n"
-      "  --quick           short runs, 2 repetitions, 1,000 idle connections (~90 s)\n"
+      "  --quick           short runs, 2 repetitions, 1,000 idle connections (~2.5 min)\n"
       "  --reps N          repetitions of every measurement (default 4, kgo-bench sections 3;\n"
       "                    quick 2)\n"
       "  --threads N       worker threads of every proxy (HAProxy nbthread, ours threads,\n"
