@@ -9,6 +9,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <memory>
+#include <string>
 
 #include "tls_fixture.h"
 
@@ -28,6 +30,28 @@ class TlsStream : public test::tls_fixture {
     client.connect(acc.local_endpoint());
     return {acc.accept(), std::move(client)};
   }
+  // Both ends of a loopback TLS connection, the client set up for "localhost" (null on failure).
+  struct ends {
+    std::unique_ptr<tls_stream> server, client;
+  };
+  ends tls_pair() {
+    auto [a, b] = pair();
+    ends e{std::make_unique<tls_stream>(std::move(a), server_ctx(server_settings())),
+           std::make_unique<tls_stream>(std::move(b), client_ctx(client_settings()))};
+    if (!prepare_client_ssl(e.client->native_handle(), client_settings(), "localhost")) return {};
+    return e;
+  }
+  static asio::awaitable<void> handshake(tls_stream& s, ssl::stream_base::handshake_type type) {
+    error_code ec;
+    co_await s.handshake(type, std::chrono::seconds(10), ec);
+    EXPECT_FALSE(ec) << ec.message();
+  }
+  static asio::awaitable<void> write_text(tls_stream& s, const std::string& text) {
+    error_code ec;
+    const std::array bufs{asio::const_buffer(text.data(), text.size())};
+    co_await s.write(bufs, ec);
+    EXPECT_FALSE(ec) << ec.message();
+  }
   void run() {
     io.run_for(std::chrono::seconds(20));  // bounded: a hang fails the checks below
   }
@@ -35,18 +59,17 @@ class TlsStream : public test::tls_fixture {
 };
 
 TEST_F(TlsStream, HandshakeThenBytesBothWaysThenHalfClose) {
-  auto [a, b] = pair();
-  tls_stream server(std::move(a), server_ctx(server_settings()));
-  tls_stream client(std::move(b), client_ctx(client_settings()));
-  ASSERT_TRUE(prepare_client_ssl(client.native_handle(), client_settings(), "localhost"));
+  auto [server_end, client_end] = tls_pair();
+  ASSERT_TRUE(server_end && client_end);
+  tls_stream& server = *server_end;
+  tls_stream& client = *client_end;
   std::string got_by_server, got_by_client, sni;
   bool server_saw_eof = false;
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
+        co_await handshake(server, ssl::stream_base::server);
         error_code ec;
-        co_await server.handshake(ssl::stream_base::server, std::chrono::seconds(10), ec);
-        EXPECT_FALSE(ec) << ec.message();
         sni = std::string(sni_of(server.native_handle()));
         // The frame pump's loop: read without waiting, else wait and read again.
         std::array<char, 4> small{};
@@ -77,12 +100,9 @@ TEST_F(TlsStream, HandshakeThenBytesBothWaysThenHalfClose) {
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
+        co_await handshake(client, ssl::stream_base::client);
         error_code ec;
-        co_await client.handshake(ssl::stream_base::client, std::chrono::seconds(10), ec);
-        EXPECT_FALSE(ec) << ec.message();
-        const std::string hello = "hello world";
-        const std::array bufs{asio::const_buffer(hello.data(), hello.size())};
-        co_await client.write(bufs, ec);
+        co_await write_text(client, "hello world");
         std::array<char, 4> buf{};
         const auto n = co_await client.read_exactly(asio::buffer(buf), ec);
         got_by_client.assign(buf.data(), n);
@@ -100,35 +120,30 @@ TEST_F(TlsStream, HandshakeThenBytesBothWaysThenHalfClose) {
 TEST_F(TlsStream, ReadsGoOnAfterOurOwnHalfClose) {
   // The session half-closes the upstream leg when the client does, then still reads the
   // answers to what the client sent: close_notify + FIN must not end our reading.
-  auto [a, b] = pair();
-  tls_stream server(std::move(a), server_ctx(server_settings()));
-  tls_stream client(std::move(b), client_ctx(client_settings()));
-  ASSERT_TRUE(prepare_client_ssl(client.native_handle(), client_settings(), "localhost"));
+  auto [server_end, client_end] = tls_pair();
+  ASSERT_TRUE(server_end && client_end);
+  tls_stream& server = *server_end;
+  tls_stream& client = *client_end;
   std::string got_by_client;
   bool server_saw_end = false;
   bool client_saw_end = false;
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
+        co_await handshake(server, ssl::stream_base::server);
         error_code ec;
-        co_await server.handshake(ssl::stream_base::server, std::chrono::seconds(10), ec);
-        EXPECT_FALSE(ec) << ec.message();
         std::array<char, 16> buf{};
         co_await server.read_some(asio::buffer(buf), ec);
         server_saw_end = ec == asio::error::eof;
-        const std::string reply = "late answer";
-        const std::array bufs{asio::const_buffer(reply.data(), reply.size())};
-        co_await server.write(bufs, ec);
-        EXPECT_FALSE(ec) << ec.message();
+        co_await write_text(server, "late answer");
         server.shutdown_send(ec);
       },
       asio::detached);
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
+        co_await handshake(client, ssl::stream_base::client);
         error_code ec;
-        co_await client.handshake(ssl::stream_base::client, std::chrono::seconds(10), ec);
-        EXPECT_FALSE(ec) << ec.message();
         client.shutdown_send(ec);
         EXPECT_FALSE(ec) << ec.message();
         std::array<char, 11> buf{};
@@ -147,30 +162,25 @@ TEST_F(TlsStream, ReadsGoOnAfterOurOwnHalfClose) {
 
 TEST_F(TlsStream, CloseSendsCloseNotifySoThePeerSeesACleanEnd) {
   // The session ends a connection with close(): the peer must get close_notify, not a cut.
-  auto [a, b] = pair();
-  tls_stream server(std::move(a), server_ctx(server_settings()));
-  tls_stream client(std::move(b), client_ctx(client_settings()));
-  ASSERT_TRUE(prepare_client_ssl(client.native_handle(), client_settings(), "localhost"));
+  auto [server_end, client_end] = tls_pair();
+  ASSERT_TRUE(server_end && client_end);
+  tls_stream& server = *server_end;
+  tls_stream& client = *client_end;
   bool client_saw_end = false;
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
+        co_await handshake(server, ssl::stream_base::server);
         error_code ec;
-        co_await server.handshake(ssl::stream_base::server, std::chrono::seconds(10), ec);
-        EXPECT_FALSE(ec) << ec.message();
-        const std::string last = "last";
-        const std::array bufs{asio::const_buffer(last.data(), last.size())};
-        co_await server.write(bufs, ec);
-        EXPECT_FALSE(ec) << ec.message();
+        co_await write_text(server, "last");
         server.close();
       },
       asio::detached);
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
+        co_await handshake(client, ssl::stream_base::client);
         error_code ec;
-        co_await client.handshake(ssl::stream_base::client, std::chrono::seconds(10), ec);
-        EXPECT_FALSE(ec) << ec.message();
         std::array<char, 4> buf{};
         co_await client.read_exactly(asio::buffer(buf), ec);
         EXPECT_FALSE(ec) << ec.message();
