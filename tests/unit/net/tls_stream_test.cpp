@@ -171,7 +171,6 @@ TEST_F(TlsStream, CloseSendsCloseNotifySoThePeerSeesACleanEnd) {
       io,
       [&]() -> asio::awaitable<void> {
         co_await handshake(server, ssl::stream_base::server);
-        error_code ec;
         co_await write_text(server, "last");
         server.close();
       },
