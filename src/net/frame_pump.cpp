@@ -200,11 +200,15 @@ awaitable<pump_result> frame_pump::run() {
         begin_ += take;
         if (assembled_have_ < assemble_size_) {
           // The read buffer is used up: read the rest of this frame straight into place
-          // rather than through the stream buffer (one copy less for large responses).
+          // rather than through the stream buffer (one copy less for large responses). Each
+          // read counts as activity: a large answer arriving slowly is not a silent broker.
           error_code ec;
-          assembled_have_ += co_await from_.read_exactly(
-              asio::buffer(assembled_.get() + assembled_have_, assemble_size_ - assembled_have_),
-              ec);
+          while (assembled_have_ < assemble_size_ && !ec && !handler_.closed()) {
+            assembled_have_ += co_await from_.read_some(
+                asio::buffer(assembled_.get() + assembled_have_, assemble_size_ - assembled_have_),
+                ec);
+            state_.last_read = std::chrono::steady_clock::now();
+          }
           if (ec || handler_.closed()) {
             result.ec = ec;
             result.partial = assembled_have_;
@@ -212,7 +216,6 @@ awaitable<pump_result> frame_pump::run() {
             result.mid_frame = true;
             co_return stop(ec == asio::error::eof ? pump_end::read_eof : pump_end::read_error);
           }
-          state_.last_read = std::chrono::steady_clock::now();
         }
         // What was gathered before this frame goes first: frames keep their order.
         error_code ec;

@@ -376,6 +376,16 @@ awaitable<bool> session::dial() {
   co_return false;
 }
 
+// An answer is owed (or one is half read) for requests sent whole, and only the broker can move
+// things on: no write is under way either way, the response side is not waiting for assembly
+// memory, and the proxy is not in its own login exchange (bounded by timeouts.dial). timeouts.read
+// then counts from the last byte either side sent: a client still sending gives it time.
+bool session::brokers_turn() const noexcept {
+  return (tracker_.awaiting() > 0 || responses_.mid_frame) && !requests_.mid_frame &&
+         !requests_.writing && !responses_.writing && !responses_.waiting_memory &&
+         reauth_.now != reauth_state::phase::exchanging;
+}
+
 awaitable<void> session::watchdog() {
   auto self = shared_from_this();
   asio::steady_timer timer(client_->socket().get_executor());
@@ -412,16 +422,13 @@ awaitable<void> session::watchdog() {
       spdlog::warn("{} closed: a write to upstream {} stalled for {} ms (timeouts.write)", peer(),
                    upstream_name_, write.count());
       close(close_reason::upstream_io_error);
-    } else if (read.count() > 0 && tracker_.awaiting() > 0 && !requests_.mid_frame &&
-               !requests_.writing &&
-               now - std::max(requests_.last_read, responses_.last_read) >= read) {
-      // An answer is owed to a request sent whole, and neither side has sent a byte since:
-      // the broker is gone or stuck (a client still sending gives it time).
+    } else if (read.count() > 0 && brokers_turn() &&
+               now - std::max({requests_.last_read, responses_.last_read, read_clock_}) >= read) {
       spdlog::warn(
-          "{} closed: upstream {} sent nothing for {} ms while {} request(s) awaited an answer "
-          "(timeouts.read; raise it above the clients' longest broker-side wait, e.g. "
+          "{} closed: upstream {} sent nothing for {} ms while it owed an answer ({} request(s) "
+          "in flight; timeouts.read: raise it above the clients' longest broker-side wait, e.g. "
           "JoinGroup's rebalance timeout)",
-          peer(), upstream_name_, read.count(), tracker_.awaiting());
+          peer(), upstream_name_, read.count(), tracker_.in_flight());
       close(close_reason::upstream_io_error);
     }
   }

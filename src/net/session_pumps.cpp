@@ -138,8 +138,12 @@ class session::response_side final : public frame_handler {
                       size);
       }
       error_code ec;
+      s_.responses_.waiting_memory = true;  // the broker is not the one keeping us waiting
       s_.memory_wait_.expires_at(std::chrono::steady_clock::time_point::max());
       co_await s_.memory_wait_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      s_.responses_.waiting_memory = false;
+      // timeouts.read counts the broker's silence from when this pump reads again.
+      s_.read_clock_ = std::chrono::steady_clock::now();
       if (s_.closed_) co_return false;
     }
     co_return true;

@@ -149,8 +149,10 @@ awaitable<bool> session::reauthenticate_once(steady_clock::time_point give_up) {
     if (!co_await reauth_wait(deadline)) co_return false;
   }
 
-  // 3. Renewed: the new lifetime counts from now.
+  // 3. Renewed: the new lifetime counts from now, and so does the broker's turn to answer
+  // what the client sent before the pause (timeouts.read).
   responses_.last_read = client_activity;
+  read_clock_ = steady_clock::now();
   admin::global_upstream_login_metrics().count(admin::reauthentication_outcome::success);
   sasl_lifetime_ms_ = *reauth_.renewed_lifetime_ms;
   spdlog::debug("{} re-authenticated to upstream {}; the broker's SASL session now lasts {} ms",

@@ -163,7 +163,8 @@ run_result kgo_phase(const modern_path& mp, const modern_options& o, pid_t kfake
   }
   r.cpu.wall = std::chrono::duration<double>(clock::now() - t0).count();
   r.cpu.proxy = mp.p.pid() ? process_cpu_seconds(mp.p.pid()) - proxy0 : 0;
-  r.cpu.proxy_faults = mp.p.pid() ? process_minor_faults(mp.p.pid()) - faults0 : 0;
+  const std::uint64_t faults = mp.p.pid() ? process_minor_faults(mp.p.pid()) : 0;
+  r.cpu.proxy_faults = faults > faults0 ? faults - faults0 : 0;  // 0 if the proxy is gone
   r.cpu.broker = process_cpu_seconds(kfake) - broker0;
   r.cpu.client = children_cpu_seconds() - client0;
   // "produce N recs S B in T s = X MB/s failed F" / "consume N recs S B in T s = X MB/s"

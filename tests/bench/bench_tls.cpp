@@ -388,12 +388,11 @@ void run_rdkafka(const tls_options& o, const mock& cluster, const tls_material& 
     std::printf(" throughput, paired per repetition:\n");
     tput = ratio_to(s, paths, "ours-tls", "hap-tls", msgs);
   };
-  const double run_s = o.rdkafka_seconds;  // only if no byte count is set
   char per_run[48];
   std::snprintf(per_run, sizeof per_run, ", %.2f GB a run",
                 static_cast<double>(o.modern.bytes_per_phase) / 1e9);
   {
-    const produce_spec spec{"bench-tls-produce", 1024, "1", run_s, o.modern.bytes_per_phase};
+    const produce_spec spec{"bench-tls-produce", 1024, "1", 0, o.modern.bytes_per_phase};
     const auto s =
         alternate(paths, o.modern.reps, [&](const path& p) { return run_produce(p, spec); });
     table(std::string("TLS producer 1 KiB, acks=1, linger.ms=5") + per_run, s, f.rd_produce_cpu,
@@ -401,7 +400,7 @@ void run_rdkafka(const tls_options& o, const mock& cluster, const tls_material& 
   }
   {
     const auto per_pass = prefill(direct, "bench-tls-consume", 12, 1024, 5 << 20);
-    const consume_spec spec{"bench-tls-consume", 12, per_pass, run_s, o.modern.bytes_per_phase};
+    const consume_spec spec{"bench-tls-consume", 12, per_pass, 0, o.modern.bytes_per_phase};
     const auto s =
         alternate(paths, o.modern.reps, [&](const path& p) { return run_consume(p, spec); });
     table(std::string("TLS consumer, 1 KiB records") + per_run, s, f.rd_consume_cpu,

@@ -22,7 +22,6 @@ namespace kpp::bench {
 struct tls_options {
   modern_options modern;  // kfake, kgo-bench, reps, bytes per phase, proxies
   int idle_connections = 500;
-  double rdkafka_seconds = 2.0;  // length of one librdkafka throughput run
   bool quick = false;
 };
 

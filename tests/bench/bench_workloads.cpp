@@ -40,7 +40,8 @@ class cpu_probe {
     const auto self = self_cpu_split(mock_thread);
     cpu_sample s;
     s.proxy = proxy_ ? process_cpu_seconds(proxy_) - proxy0_ : 0;
-    s.proxy_faults = proxy_ ? process_minor_faults(proxy_) - faults0_ : 0;
+    const auto faults = proxy_ ? process_minor_faults(proxy_) : 0;
+    s.proxy_faults = faults > faults0_ ? faults - faults0_ : 0;  // 0 if the proxy is gone
     s.broker = self.broker - self_.broker;
     s.client = self.other - self_.other;
     s.wall = since(t0_);

@@ -27,6 +27,7 @@ struct direction_state {
   std::chrono::steady_clock::time_point write_started{};
   std::size_t bytes_in_flight = 0;  // bytes of the write under way
   bool mid_frame = false;           // a frame is partly forwarded or being assembled
+  bool waiting_memory = false;      // for limits.assembled_memory: reading nothing meanwhile
   std::chrono::steady_clock::time_point last_read = std::chrono::steady_clock::now();
 };
 

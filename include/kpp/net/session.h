@@ -63,6 +63,7 @@ class session : public std::enable_shared_from_this<session> {
   boost::asio::awaitable<void> request_pump();
   boost::asio::awaitable<void> response_pump();
   boost::asio::awaitable<void> watchdog();
+  [[nodiscard]] bool brokers_turn() const noexcept;  // timeouts.read applies (session.cpp)
   // upstream.sasl (session_sasl.cpp): the answer to a client that sends SASL itself.
   [[nodiscard]] frame_outcome check_client_sasl(protocol::bytes_view head, std::size_t frame_size);
   boost::asio::awaitable<void> refuse_client_sasl();
@@ -128,6 +129,9 @@ class session : public std::enable_shared_from_this<session> {
   };
   reauth_state reauth_;
   std::chrono::steady_clock::time_point started_;
+  // timeouts.read also counts from here: the end of a wait that was not the broker's (assembly
+  // memory, the proxy's own re-login).
+  std::chrono::steady_clock::time_point read_clock_{};
   bool closed_ = false;
   bool finished_ = false;
   bool draining_ = false;

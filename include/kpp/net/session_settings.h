@@ -30,7 +30,8 @@ struct session_settings {
   // A new connection must send its first bytes (after any PROXY header) within this.
   std::chrono::milliseconds first_bytes_timeout{10000};
   std::chrono::milliseconds write_timeout{0};  // 0: off
-  // An answer is owed and the broker has sent nothing for this long: closed. 0: off.
+  // An answer is owed and neither the broker nor the client has sent a byte for this long:
+  // closed (session::brokers_turn says when it applies). 0: off.
   std::chrono::milliseconds read_timeout{0};
   keepalive_settings keepalive;
   std::set<std::int16_t> forbidden_api_keys;
