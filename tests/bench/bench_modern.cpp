@@ -22,16 +22,6 @@ namespace {
 using namespace std::chrono_literals;
 using clock = std::chrono::steady_clock;
 
-std::string loopback(std::uint16_t port) {
-  return "127.0.0.1:" + std::to_string(port);
-}
-
-std::string joined_ports(const std::vector<std::uint16_t>& ports) {
-  std::string out;
-  for (const auto port : ports) out += (out.empty() ? "" : ",") + std::to_string(port);
-  return out;
-}
-
 std::optional<modern_path> start_haproxy_modern(const std::vector<std::uint16_t>& broker_ports,
                                                 const proxy_options& o, bool tuned) {
   if (::access(o.haproxy_binary.c_str(), X_OK) != 0) {
@@ -204,15 +194,10 @@ void print_kgo_table(const std::string& title, const series& s,
                      const std::vector<const path*>& paths) {
   print_header(title, paths);
   const metric mb = [](const run_result& r) { return r.mb_per_s(); };
-  const metric cpu_gb = [](const run_result& r) { return r.proxy_cpu_per_gb(); };
   const metric client_gb = [](const run_result& r) { return r.cpu.client / (r.bytes / 1e9); };
   const metric broker_gb = [](const run_result& r) { return r.cpu.broker / (r.bytes / 1e9); };
   print_row("MB/s (payload)", s, paths.size(), mb, "%.1f");
-  print_row("proxy CPU s/GB", s, paths.size(), cpu_gb, "%.2f",
-            [&](std::size_t i) { return paths[i]->is_proxy(); });
-  const metric faults_gb = [](const run_result& r) { return r.proxy_faults_per_gb(); };
-  print_row("proxy page faults/GB", s, paths.size(), faults_gb, "%.0f",
-            [&](std::size_t i) { return paths[i]->is_proxy(); });
+  print_proxy_rows(s, paths);
   print_row("client CPU s/GB", s, paths.size(), client_gb, "%.2f");
   print_row("broker CPU s/GB", s, paths.size(), broker_gb, "%.2f");
 }

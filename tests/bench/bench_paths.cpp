@@ -24,10 +24,6 @@ using namespace std::chrono_literals;
 using kpp::test::free_port;
 using kpp::test::free_port_run;
 
-std::string loopback(std::uint16_t port) {
-  return "127.0.0.1:" + std::to_string(port);
-}
-
 int redirect_connect(int fd, const sockaddr* addr, int len, const char*, void* opaque) {
   sockaddr_storage copy{};
   std::memcpy(&copy, addr, static_cast<std::size_t>(len));

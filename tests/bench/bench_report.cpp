@@ -55,6 +55,16 @@ std::vector<double> paired_diffs(const series& s, std::size_t a, std::size_t b, 
   return out;
 }
 
+void print_proxy_rows(const series& s, const std::vector<const path*>& paths) {
+  const auto proxies = [&](std::size_t i) { return paths[i]->is_proxy(); };
+  print_row(
+      "proxy CPU s/GB", s, paths.size(), [](const run_result& r) { return r.proxy_cpu_per_gb(); },
+      "%.2f", proxies);
+  print_row(
+      "proxy page faults/GB", s, paths.size(),
+      [](const run_result& r) { return r.proxy_faults_per_gb(); }, "%.0f", proxies);
+}
+
 void print_header(const std::string& title, const std::vector<const path*>& paths) {
   std::printf("\n== %s ==\n%-26s", title.c_str(), "");
   for (const auto* p : paths) std::printf("%14s", p->name.c_str());

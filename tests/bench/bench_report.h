@@ -30,6 +30,8 @@ std::vector<double> paired_diffs(const series& s, std::size_t a, std::size_t b, 
 void print_row(const std::string& label, const series& s, std::size_t paths, const metric& m,
                const char* fmt, const std::function<bool(std::size_t)>& applies = nullptr);
 void print_header(const std::string& title, const std::vector<const path*>& paths);
+// The proxy paths' CPU s/GB and minor page faults per GB.
+void print_proxy_rows(const series& s, const std::vector<const path*>& paths);
 // "name: r1 r2 r3 -> median m" lines for every proxy/direct and proxy/HAProxy pair.
 void print_ratios(const std::string& what, const series& s, const std::vector<const path*>& paths,
                   const metric& m, bool proxies_only = false);

@@ -290,4 +290,14 @@ void write_file(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
 }
 
+std::string loopback(std::uint16_t port) {
+  return "127.0.0.1:" + std::to_string(port);
+}
+
+std::string joined_ports(const std::vector<std::uint16_t>& ports) {
+  std::string out;
+  for (const auto port : ports) out += (out.empty() ? "" : ",") + std::to_string(port);
+  return out;
+}
+
 }  // namespace kpp::bench

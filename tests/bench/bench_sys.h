@@ -62,6 +62,9 @@ bool reset_hwm(pid_t pid);
 
 // Raises the soft RLIMIT_NOFILE to the hard limit; returns the new soft limit.
 std::uint64_t raise_nofile();
+// "127.0.0.1:PORT", and "P1,P2,..." (kfake-broker's -ports).
+std::string loopback(std::uint16_t port);
+std::string joined_ports(const std::vector<std::uint16_t>& ports);
 // True once a TCP connect to 127.0.0.1:port succeeds, polling until `timeout`.
 bool wait_port(std::uint16_t port, std::chrono::milliseconds timeout);
 // The listen backlog the in-process listen() override applied last (0: never called).

@@ -28,16 +28,6 @@ using clock = std::chrono::steady_clock;
 
 constexpr const char* kBootHost = "boot.kpp.test";  // ours-sni's bootstrap name
 
-std::string loopback(std::uint16_t port) {
-  return "127.0.0.1:" + std::to_string(port);
-}
-
-std::string joined_ports(const std::vector<std::uint16_t>& ports) {
-  std::string out;
-  for (const auto port : ports) out += (out.empty() ? "" : ",") + std::to_string(port);
-  return out;
-}
-
 // The run's certificates: a CA, a server certificate for localhost, 127.0.0.1 and
 // *.kpp.test (kfake, HAProxy and the proxy all present it), and HAProxy's cert+key PEM.
 struct tls_material {
@@ -373,16 +363,12 @@ void run_rdkafka(const tls_options& o, const mock& cluster, const tls_material& 
   const metric msgs = [](const run_result& r) { return r.msgs_per_s(); };
   const metric mb = [](const run_result& r) { return r.mb_per_s(); };
   const metric cpu_gb = [](const run_result& r) { return r.proxy_cpu_per_gb(); };
-  auto proxies = [&](std::size_t i) { return paths[i]->is_proxy(); };
   auto table = [&](const std::string& title, const series& s, std::optional<double>& cpu,
                    std::optional<double>& tput) {
     print_header(title, paths);
     print_row("msgs/s", s, paths.size(), msgs, "%.0f");
     print_row("MB/s (payload)", s, paths.size(), mb, "%.1f");
-    print_row("proxy CPU s/GB", s, paths.size(), cpu_gb, "%.2f", proxies);
-    print_row(
-        "proxy page faults/GB", s, paths.size(),
-        [](const run_result& r) { return r.proxy_faults_per_gb(); }, "%.0f", proxies);
+    print_proxy_rows(s, paths);
     std::printf(" CPU per GB, paired per repetition:\n");
     cpu = ratio_to(s, paths, "ours-tls", "hap-tls", cpu_gb);
     std::printf(" throughput, paired per repetition:\n");

@@ -207,13 +207,9 @@ void print_throughput(const std::string& title, const series& s,
   const metric mb = [](const run_result& r) { return r.mb_per_s(); };
   const metric cpu_gb = [](const run_result& r) { return r.proxy_cpu_per_gb(); };
   const metric peak_client = [](const run_result& r) { return r.cpu.client / r.cpu.wall; };
-  auto proxies = [&](std::size_t i) { return paths[i]->is_proxy(); };
   print_row("msgs/s", s, paths.size(), msgs, "%.0f");
   print_row("MB/s (payload)", s, paths.size(), mb, "%.1f");
-  print_row("proxy CPU s/GB", s, paths.size(), cpu_gb, "%.2f", proxies);
-  print_row(
-      "proxy page faults/GB", s, paths.size(),
-      [](const run_result& r) { return r.proxy_faults_per_gb(); }, "%.0f", proxies);
+  print_proxy_rows(s, paths);
   print_row("client CPU (cores)", s, paths.size(), peak_client, "%.2f");
   print_ratios("throughput", s, paths, msgs);
   print_ratios("CPU/GB", s, paths, cpu_gb, true);

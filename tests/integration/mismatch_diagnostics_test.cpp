@@ -162,11 +162,7 @@ class MismatchOnUpstreamSide : public ::testing::Test {
         "127.0.0.1:" + std::to_string(admin_port_), "--metadata-refresh", "1s"});
     // Discovery cannot succeed against a fake, so /ready stays red: wait for the listener.
     ASSERT_TRUE(proxy_->wait_for_output("bootstrap listener on")) << proxy_->output();
-    const auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (http_get(admin_port_, "/health").status != 200 &&
-           std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(20ms);
-    ASSERT_EQ(http_get(admin_port_, "/health").status, 200) << proxy_->output();
+    ASSERT_TRUE(proxy_->wait_healthy(admin_port_)) << proxy_->output();
   }
   void TearDown() override {
     if (proxy_) {

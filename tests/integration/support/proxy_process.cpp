@@ -165,14 +165,23 @@ std::optional<int> proxy_process::wait_exit(std::chrono::milliseconds timeout) {
   return status_;
 }
 
-bool proxy_process::wait_ready(std::uint16_t admin_port, std::chrono::milliseconds timeout) {
+bool proxy_process::wait_status_200(std::uint16_t admin_port, const char* path,
+                                    std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (!running()) return false;
-    if (http_get(admin_port, "/ready", std::chrono::milliseconds(500)).status == 200) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling /ready
+    if (http_get(admin_port, path, std::chrono::milliseconds(500)).status == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // polling the admin endpoint
   }
   return false;
+}
+
+bool proxy_process::wait_ready(std::uint16_t admin_port, std::chrono::milliseconds timeout) {
+  return wait_status_200(admin_port, "/ready", timeout);
+}
+
+bool proxy_process::wait_healthy(std::uint16_t admin_port, std::chrono::milliseconds timeout) {
+  return wait_status_200(admin_port, "/health", timeout);
 }
 
 bool proxy_process::wait_for_output(const std::string& text,

@@ -35,6 +35,10 @@ class proxy_process {
   // Polls GET /ready on the admin port until 200, the process exits, or the deadline.
   bool wait_ready(std::uint16_t admin_port,
                   std::chrono::milliseconds timeout = std::chrono::milliseconds(20000));
+  // The same for GET /health: the process serves, whether or not discovery succeeded (a
+  // proxy in front of a scripted fake broker is never ready).
+  bool wait_healthy(std::uint16_t admin_port,
+                    std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
   // Polls the captured output until it contains `text`.
   bool wait_for_output(const std::string& text,
                        std::chrono::milliseconds timeout = std::chrono::milliseconds(20000)) const;
@@ -51,6 +55,8 @@ class proxy_process {
   [[nodiscard]] int open_fds() const;
 
  private:
+  bool wait_status_200(std::uint16_t admin_port, const char* path,
+                       std::chrono::milliseconds timeout);
   pid_t pid_ = -1;
   std::optional<int> status_;
   std::string output_path_;
